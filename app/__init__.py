@@ -1,0 +1,41 @@
+"""Gatehouse: the application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None, **overrides) -> Flask:
+    """Build the app; `config` and `overrides` win over instance/config.py and the environment."""
+    from app import cli, config as configuration, errors, extensions, security
+
+    app = Flask(
+        __name__,
+        instance_path=configuration.instance_path(),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    configuration.load(app, {**(config or {}), **overrides})
+    extensions.init_app(app)
+    register_blueprints(app)
+    errors.register_error_handlers(app)
+    security.init_app(app)
+    cli.register(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.account import bp as account
+    from app.admin import bp as admin
+    from app.auth import bp as auth
+    from app.billing import bp as billing
+    from app.main import bp as main
+    from app.orgs import bp as orgs
+    from app.projects import bp as projects
+
+    for blueprint in (main, auth, account, admin, orgs, projects, billing):
+        app.register_blueprint(blueprint)

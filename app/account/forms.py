@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from app import passwords
+from app.auth.forms import NewPasswordMixin
+from app.forms import email_field, password_field, plain_text, text_field
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = password_field("Current password", "current-password")
+    new_password = password_field("New password", "new-password")
+    new_password_confirm = PasswordField("Repeat the new password", [
+        DataRequired(message="Repeat the new password."),
+        EqualTo("new_password", message="The two passwords are not the same.")],
+        render_kw={"autocomplete": "new-password"})
+
+    def validate_new_password(self, field) -> None:
+        self.check_new_password(field, current_user.username, current_user.email or "")
+
+
+class ProfileForm(FlaskForm):
+    display_name = text_field("Display name", 100, render_kw={"autocomplete": "name"})
+    email = email_field(required=False)
+    current_password = password_field("Current password (needed to change the email)",
+                                      "current-password", required=False)
+
+
+class SecurityQuestionForm(FlaskForm):
+    current_password = password_field("Current password", "current-password")
+    security_question = text_field("Security question", 200,
+                                   render_kw={"list": "security-questions"})
+    security_answer = PasswordField("Answer", [DataRequired(message="Enter an answer."),
+                                               Length(max=200), plain_text],
+                                    render_kw={"autocomplete": "off"})
+
+    def validate_security_answer(self, field) -> None:
+        problem = passwords.answer_problem(field.data, current_user.username,
+                                           current_user.email or "", self.current_password.data)
+        if problem:
+            raise ValidationError(problem)

@@ -1,0 +1,77 @@
+"""A person's own account: password, profile, recovery question."""
+from __future__ import annotations
+
+from app import audit, passwords
+from app.auth import sessions
+from app.auth.services import name_taken
+from app.errors import DomainError
+from app.extensions import db, utcnow
+from app.models import User, UserSession
+
+
+class WrongPassword(DomainError):
+    def __init__(self) -> None:
+        super().__init__("The current password is not right.")
+
+
+def check_current_password(user: User, password: str) -> None:
+    """The account password, or during a forced change the temporary one, must match."""
+    if passwords.verify_password(user.password_hash, password):
+        return
+    if user.must_change_password and user.temp_password_hash and \
+            passwords.verify(user.temp_password_hash, password):
+        return
+    raise WrongPassword()
+
+
+def change_password(user: User, current: str, new: str, keep: UserSession | None) -> None:
+    check_current_password(user, current)
+    if new == current or passwords.verify_password(user.password_hash, new) or (
+            user.temp_password_hash and passwords.verify(user.temp_password_hash, new)):
+        raise DomainError("Choose a password different from the current one.")
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    user.temp_password_hash = None
+    user.temp_password_expires_at = None
+    ended = sessions.end_all(user, reason="password changed", keep=keep)
+    audit.record("password.changed", user, target_user=user, detail=f"{ended} other sessions ended")
+
+
+def update_profile(user: User, display_name: str, email: str, current: str | None) -> bool:
+    """Returns whether the email changed (which needs the current password)."""
+    email_changed = (email or "").casefold() != (user.email or "").casefold()
+    if email_changed:
+        if not current:
+            raise WrongPassword()
+        check_current_password(user, current)
+        if name_taken(email=email, exclude=user):
+            raise DomainError("Email already exists.")
+        audit.record("account.email_changed", user, target_user=user,
+                     detail=f"{user.email} -> {email}")
+    user.display_name = display_name
+    user.email = email
+    db.session.flush()
+    return email_changed
+
+
+def change_question(user: User, current: str, question: str, answer: str) -> None:
+    check_current_password(user, current)
+    user.security_question = question
+    user.security_answer_hash = passwords.hash_answer(answer)
+    user.recovery_failures = 0
+    user.recovery_locked = False
+    audit.record("account.question_changed", user, target_user=user)
+
+
+def revoke_own_session(user: User, session_id: int) -> bool:
+    ended = sessions.end_by_id(user.id, session_id, reason="revoked by owner")
+    if ended:
+        audit.record("session.revoked", user, target_user=user, detail=f"session {session_id}")
+    return bool(ended)
+
+
+def revoke_other_sessions(user: User, keep: UserSession | None) -> int:
+    ended = sessions.end_all(user, reason="revoked by owner", keep=keep)
+    audit.record("session.revoked", user, target_user=user, detail=f"{ended} other sessions")
+    return ended

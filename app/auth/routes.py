@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from app import audit, mail
+from app.auth import bp, services, throttle, web
+from app.auth.forms import AnswerForm, ForgotForm, LoginForm, SignupForm
+from app.errors import DomainError
+from app.extensions import db, limiter
+from app.urls import local_path
+
+# Reachable while a password change is forced on the signed-in account.
+OPEN_DURING_FORCED_CHANGE = {"account.change_password", "auth.logout", "static", "main.healthz"}
+
+
+@bp.before_app_request
+def require_password_change():
+    if request.endpoint in OPEN_DURING_FORCED_CHANGE or request.endpoint is None:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("account.change_password"))
+    return None
+
+
+def _form_status(form) -> int:
+    return 422 if form.is_submitted() else 200
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    from app import settings
+
+    if not settings.get("registration_open"):
+        return render_template("auth/registration_closed.html"), 403
+    form = SignupForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"][:254]
+    if not form.validate_on_submit():
+        return render_template("auth/signup.html", form=form,
+                               questions=services.QUESTIONS), _form_status(form)
+    try:
+        user = services.register(services.NewAccount(
+            email=form.email.data, username=form.username.data,
+            display_name=form.display_name.data, password=form.password.data,
+            security_question=form.security_question.data,
+            security_answer=form.security_answer.data))
+        web.sign_in(user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        field = form.username if "Username" in str(exc) else form.email
+        field.errors.append(str(exc))
+        return render_template("auth/signup.html", form=form, questions=services.QUESTIONS), 422
+    flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
+    return redirect(local_path(request.args.get("next")) or url_for("main.dashboard"), 303)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(throttle.login_ip_limit, methods=["POST"], scope="login-ip",
+               key_func=throttle.ip_key)
+@limiter.limit(throttle.login_account_limit, methods=["POST"], scope="login-account",
+               key_func=throttle.login_account_key, deduct_when=throttle.login_failed)
+def login():
+    target = local_path(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or url_for("main.dashboard"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), _form_status(form)
+    user = services.authenticate(form.login.data, form.password.data)
+    if user is None:
+        db.session.commit()
+        g.login_failed = True
+        return render_template("auth/login.html", form=form, failed=services.FAILED), 401
+    web.sign_in(user, remember=form.remember.data)
+    db.session.commit()
+    flash(f"Signed in as {user.username}.", "success")
+    return redirect(target or url_for("main.dashboard"), 303)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    user = current_user._get_current_object()
+    web.sign_out()
+    audit.record("logout", user, target_user=user)
+    db.session.commit()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    form = ForgotForm()
+    if not form.validate_on_submit():
+        return render_template("auth/forgot.html", form=form), _form_status(form)
+    session["recover"] = form.login.data
+    return redirect(url_for("auth.forgot_answer"), 303)
+
+
+@bp.route("/forgot/answer", methods=["GET", "POST"])
+@limiter.limit(throttle.recovery_ip_limit, methods=["POST"], scope="recovery-ip",
+               key_func=throttle.ip_key)
+def forgot_answer():
+    login = session.get("recover")
+    if not isinstance(login, str):
+        return redirect(url_for("auth.forgot"))
+    form = AnswerForm()
+    question = services.recovery_question(login)
+    if not form.validate_on_submit():
+        return render_template("auth/answer.html", form=form, question=question,
+                               login=login), _form_status(form)
+    result = services.answer_question(login, form.answer.data)
+    db.session.commit()
+    if result is None:
+        form.answer.errors.append(services.WRONG_ANSWER)
+        return render_template("auth/answer.html", form=form, question=question, login=login), 422
+    user, temporary = result
+    session.pop("recover", None)
+    _notify_recovery(user)
+    g.no_store = True
+    response = render_template("auth/temporary.html", user=user, temporary=temporary)
+    return response, 200, {"Referrer-Policy": "no-referrer"}
+
+
+def _notify_recovery(user) -> None:
+    mail.notify_security_change(user, "Your password was reset with your security question.")

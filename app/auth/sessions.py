@@ -1,0 +1,123 @@
+"""Server-side session records (SPEC §3).
+
+The cookie carries a random token; the row keeps its SHA-256. A row is live while it is not
+ended, not past its absolute expiry and, unless remembered, not idle for too long. Ending rows
+always goes through `_end_where`, which keeps `users.open_sessions` exact in the same transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, false, or_, select, true, update
+
+from app import audit, settings
+from app.extensions import db, utcnow
+from app.models import User, UserSession
+
+SEEN_RESOLUTION = timedelta(seconds=60)  # last_seen is written at most once a minute
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _lifetime(remember: bool) -> timedelta:
+    if remember:
+        return timedelta(days=settings.get("remember_days"))
+    return timedelta(hours=settings.get("session_lifetime_hours"))
+
+
+def start(user: User, *, remember: bool, ip: str | None, user_agent: str | None
+          ) -> tuple[UserSession, str]:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    record = UserSession(token_hash=digest(token), user=user, created_at=now, last_seen_at=now,
+                         expires_at=now + _lifetime(remember), remember=remember, ip=ip,
+                         user_agent=(user_agent or "")[:255])
+    db.session.add(record)
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(open_sessions=User.open_sessions + 1))
+    return record, token
+
+
+def _expired(record: UserSession, now: datetime) -> bool:
+    idle = timedelta(minutes=settings.get("session_idle_minutes"))
+    return (now >= record.expires_at
+            or now >= record.created_at + _lifetime(record.remember)
+            or (not record.remember and now >= record.last_seen_at + idle))
+
+
+def load(token: str) -> UserSession | None:
+    """The live record for a cookie token, touching last_seen; None when dead or unknown."""
+    record = db.session.scalar(select(UserSession).where(
+        UserSession.token_hash == digest(token), UserSession.ended_at.is_(None)))
+    if record is None:
+        return None
+    now = utcnow()
+    if _expired(record, now):
+        _end_where(UserSession.id == record.id, reason="expired")
+        db.session.commit()
+        return None
+    if now - record.last_seen_at >= SEEN_RESOLUTION:
+        if record.last_seen_at.date() != now.date():
+            audit.record("session.active", record.user)  # feeds "active users" per day
+        record.last_seen_at = now
+        db.session.commit()
+    return record
+
+
+def _end_where(*conditions, reason: str) -> int:
+    ended = db.session.scalars(
+        update(UserSession)
+        .where(UserSession.ended_at.is_(None), *conditions)
+        .values(ended_at=utcnow(), end_reason=reason)
+        .returning(UserSession.user_id)
+        .execution_options(synchronize_session="fetch")
+    ).all()
+    for user_id, count in Counter(ended).items():
+        db.session.execute(update(User).where(User.id == user_id)
+                           .values(open_sessions=User.open_sessions - count)
+                           .execution_options(synchronize_session=False))
+    return len(ended)
+
+
+def end(record: UserSession, reason: str) -> int:
+    return _end_where(UserSession.id == record.id, reason=reason)
+
+
+def end_by_id(user_id: int | None, session_id: int, reason: str) -> int:
+    """End one session; with `user_id`, only if it belongs to that user."""
+    conditions = [UserSession.id == session_id]
+    if user_id is not None:
+        conditions.append(UserSession.user_id == user_id)
+    return _end_where(*conditions, reason=reason)
+
+
+def end_all(user: User, reason: str, keep: UserSession | None = None) -> int:
+    conditions = [UserSession.user_id == user.id]
+    if keep is not None:
+        conditions.append(UserSession.id != keep.id)
+    return _end_where(*conditions, reason=reason)
+
+
+def sweep() -> int:
+    """End every record that has expired, so counts of open sessions are counts of live ones."""
+    now = utcnow()
+    idle = timedelta(minutes=settings.get("session_idle_minutes"))
+    return _end_where(or_(
+        UserSession.expires_at <= now,
+        and_(UserSession.remember == false(),
+             or_(UserSession.last_seen_at <= now - idle,
+                 UserSession.created_at <= now - _lifetime(False))),
+        and_(UserSession.remember == true(), UserSession.created_at <= now - _lifetime(True)),
+    ), reason="expired")
+
+
+def live_for(user: User) -> list[UserSession]:
+    sweep()
+    return list(db.session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc())))

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("billing", __name__, url_prefix="/billing")

@@ -1,0 +1,91 @@
+"""Domain errors raised by services, and the error pages."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+log = logging.getLogger("gatehouse")
+
+
+class DomainError(Exception):
+    """A rule refused the request; the message is shown to the person as is."""
+
+    status = 422
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class LimitReached(DomainError):
+    status = 403
+
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. If you submitted a form, "
+          "reload the page and try again."),
+    403: ("Forbidden", "You are not allowed to do that."),
+    404: ("Not found", "There is nothing here."),
+    405: ("Method not allowed", "That action is not available here."),
+    413: ("Request too large", "What you sent is larger than this site accepts."),
+    429: ("Too many attempts", "Too many attempts in a short time. Wait a little and try again."),
+    500: ("Something went wrong", "An unexpected error happened. It has been logged."),
+    502: ("Upstream service failed", "A service this page depends on did not answer properly. "
+          "Nothing was changed; try again in a moment."),
+    503: ("Temporarily unavailable", "The site cannot reach its database right now. "
+          "Try again in a few seconds."),
+}
+
+
+def render_error(code: int, description: str | None = None):
+    title, text = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title,
+                           text=description or text, skip_user=g.get("skip_db", False)), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        description = exc.description if code == 429 else None
+        response = app.make_response(render_error(code, description))
+        for key, value in exc.get_headers():
+            if key.lower() not in {"content-type", "content-length"}:
+                response.headers[key] = value
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_error(exc: Exception):
+        db.session.rollback()
+        log.error("database error on %s %s: %s", request.method, request.path, exc.__class__)
+        return _safe_render(503)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(exc: InternalServerError):
+        log.exception("unhandled error on %s %s", request.method, request.path,
+                      exc_info=exc.original_exception)
+        db.session.rollback()
+        return _safe_render(500)
+
+
+def _safe_render(code: int):
+    """Render the page without touching the database (it may be the thing that failed)."""
+    g.skip_db = True
+    try:
+        return render_error(code)
+    except Exception:  # the layout itself failed: fall back to plain text
+        return f"{MESSAGES[code][0]}\n", code, {"Content-Type": "text/plain; charset=utf-8"}

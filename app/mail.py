@@ -1,0 +1,63 @@
+"""Outgoing mail over SMTP (smtplib and email from the standard library).
+
+Without MAIL_SERVER nothing is sent: the message is logged without its body (which may carry a
+link or token) and callers show links to whoever must pass them on.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+from app.models import User
+
+log = logging.getLogger("gatehouse.mail")
+
+
+class MailError(Exception):
+    """The SMTP server refused the message or could not be reached."""
+
+
+def configured() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def external_url(path: str) -> str:
+    """An absolute link from BASE_URL, never from the request's Host header."""
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def send(to: str, subject: str, body: str) -> None:
+    cfg = current_app.config
+    if not configured():
+        log.info("mail not configured; not sent: to=%s subject=%r", to, subject)
+        return
+    message = EmailMessage()
+    message["From"] = cfg["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"]) as smtp:
+            if cfg["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if cfg["MAIL_USERNAME"]:
+                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("mail to %s failed: %s", to, exc.__class__.__name__)
+        raise MailError(f"The mail server did not take the message ({exc.__class__.__name__}).") from exc
+
+
+def notify_security_change(user: User, what: str) -> None:
+    """Best effort: a failed notice is logged, and never undoes the change it reports."""
+    if not configured() or not user.email:
+        return
+    body = (f"Hello {user.display_name},\n\n{what}\n\nIf this was not you, contact your "
+            f"administrator at once.\n\n{external_url('/login')}\n")
+    try:
+        send(user.email, "Security notice for your account", body)
+    except MailError:
+        pass

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column, validates
+
+from app.extensions import db, utcnow
+
+
+def name_key(value: str) -> str:
+    """The form two names are compared in: case-insensitive, surrounding space dropped."""
+    return value.strip().casefold()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50))
+    username_key: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_disabled: Mapped[bool] = mapped_column(default=False)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    security_question: Mapped[str | None] = mapped_column(String(200))
+    security_answer_hash: Mapped[str | None] = mapped_column(String(255))
+    # Consecutive failed password sign-ins (NIST 63B throttling); reset by a success.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    last_failed_login_at: Mapped[datetime | None]
+    # Wrong security answers in the current 24 h window; recovery closes at the limit.
+    recovery_failures: Mapped[int] = mapped_column(default=0)
+    recovery_window_start: Mapped[datetime | None]
+    recovery_locked: Mapped[bool] = mapped_column(default=False)
+    temp_password_hash: Mapped[str | None] = mapped_column(String(255))
+    temp_password_expires_at: Mapped[datetime | None]
+    # Sessions not yet ended; kept exact by app.auth.sessions (it is what admins sort by).
+    open_sessions: Mapped[int] = mapped_column(default=0, index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(index=True)
+    password_changed_at: Mapped[datetime | None]
+
+    @validates("username")
+    def _keep_username_key(self, _key: str, value: str) -> str:
+        self.username_key = name_key(value)
+        return value
+
+    @validates("email")
+    def _keep_email_key(self, _key: str, value: str | None) -> str | None:
+        self.email_key = name_key(value) if value else None
+        return value or None
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a disabled account is not signed in
+        return not self.is_disabled
+
+    @property
+    def email_local_part(self) -> str:
+        return (self.email or "").rpartition("@")[0]
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"

@@ -1,0 +1,115 @@
+"""Password and security-answer hashing (argon2id) and the password policy of SPEC §6."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from importlib import resources
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+MAX_LENGTH = 128
+
+
+@cache
+def _hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost,
+                          parallelism=parallelism, type=Type.ID)
+
+
+def hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return _hasher(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+
+
+def normalise_password(password: str) -> str:
+    return unicodedata.normalize("NFC", password)
+
+
+def hash_password(password: str) -> str:
+    return hasher().hash(normalise_password(password))
+
+
+def verify(stored_hash: str | None, secret: str) -> bool:
+    """True when `secret` matches; a missing hash still costs one hashing run."""
+    if not stored_hash:
+        burn_time()
+        return False
+    try:
+        return hasher().verify(stored_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    return verify(stored_hash, normalise_password(password))
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return hasher().check_needs_rehash(stored_hash)
+
+
+@cache
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    return _hasher(time_cost, memory_cost, parallelism).hash("not a real password")
+
+
+def burn_time() -> None:
+    """Spend what one verification costs, so unknown accounts answer as slowly as known ones."""
+    cfg = current_app.config
+    key = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+    try:
+        _hasher(*key).verify(_dummy_hash(*key), "a wrong guess")
+    except VerificationError:
+        pass
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    text = resources.files("app").joinpath("data/common-passwords.txt").read_text("utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip())
+
+
+def password_problem(password: str, min_length: int, username: str = "",
+                     email: str = "") -> str | None:
+    """The reason a new password is refused, or None. No composition rules (NIST 63B)."""
+    password = normalise_password(password)
+    if len(password) < min_length:
+        return f"Use at least {min_length} characters."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    folded = password.casefold()
+    if folded in common_passwords():
+        return "This password is too common; choose another."
+    local_part = email.rpartition("@")[0].casefold()
+    for part in (username.casefold(), local_part):
+        if len(part) >= 3 and part in folded:
+            return "The password must not contain your username or email name."
+    return None
+
+
+def normalise_answer(answer: str) -> str:
+    """NFKC, case-folded, trimmed, inner white space collapsed to one space."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", answer).casefold()).strip()
+
+
+def hash_answer(answer: str) -> str:
+    return hasher().hash(normalise_answer(answer))
+
+
+def verify_answer(stored_hash: str | None, answer: str) -> bool:
+    return verify(stored_hash, normalise_answer(answer))
+
+
+def answer_problem(answer: str, username: str, email: str, password: str = "") -> str | None:
+    norm = normalise_answer(answer)
+    if len(norm) < 3:
+        return "The answer needs at least 3 characters."
+    if len(norm) > 200:
+        return "The answer must be at most 200 characters."
+    same = {normalise_answer(v) for v in (username, email, email.rpartition("@")[0], password) if v}
+    if norm in same:
+        return "The answer must not be your username, email or password."
+    return None

@@ -1,0 +1,55 @@
+"""Cookie flags, security headers and the proxy set-up of SPEC §6."""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CSP = ("default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+       "img-src 'self' data:")
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Over HTTPS the cookie is Secure and carries the `__Host-` prefix (Path=/, no Domain)."""
+
+    def get_cookie_name(self, app: Flask) -> str:
+        name = app.config["SESSION_COOKIE_NAME"]
+        return f"__Host-{name}" if _is_secure(app) else name
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return _is_secure(app)
+
+    def get_cookie_domain(self, app: Flask) -> str | None:
+        return None if _is_secure(app) else super().get_cookie_domain(app)
+
+    def get_cookie_path(self, app: Flask) -> str:
+        return "/"
+
+
+def _is_secure(app: Flask) -> bool:
+    return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
+                                x_host=proxies, x_port=proxies, x_prefix=proxies)
+    app.after_request(set_security_headers)
+
+
+def set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Flask-Login keeps the loaded user on g; a signed-in page must not sit in any cache.
+    if getattr(g.get("_login_user"), "is_authenticated", False) or g.get("no_store"):
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    return response

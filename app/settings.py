@@ -1,0 +1,108 @@
+"""Admin settings: definitions with defaults and ranges, stored as rows of `settings`.
+
+Values are read once per request (one query, kept on `g`), so a change made on one worker is in
+force on every worker at its next request.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Setting
+
+
+@dataclass(frozen=True)
+class Definition:
+    key: str
+    label: str
+    default: Any
+    minimum: int | None = None
+    maximum: int | None = None
+    group: str = "General"
+    help: str = ""
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+
+DEFINITIONS: dict[str, Definition] = {d.key: d for d in (
+    Definition("site_name", "Site name", "Gatehouse", 1, 60),
+    Definition("registration_open", "Registration open", True, group="Accounts"),
+    Definition("password_min_length", "Minimum password length", 15, 6, 64, "Accounts",
+               "NIST SP 800-63B-4 asks for 15 when the password is the only factor."),
+    Definition("login_ip_per_minute", "Sign-in attempts per minute per IP", 10, 1, 1000, "Limits"),
+    Definition("login_account_per_minute", "Failed sign-ins per minute per account", 5, 1, 100,
+               "Limits"),
+    Definition("login_max_failures", "Consecutive failures before sign-in stops", 100, 5, 100,
+               "Limits", "An admin unlock or a completed recovery opens it again."),
+    Definition("recovery_answers_per_day", "Wrong answers per account per 24 h", 5, 1, 20,
+               "Limits"),
+    Definition("recovery_ip_per_hour", "Recovery answers per hour per IP", 20, 1, 1000, "Limits"),
+    Definition("temp_password_minutes", "Temporary password lifetime (minutes)", 15, 5, 1440,
+               "Sessions"),
+    Definition("session_idle_minutes", "Session idle timeout (minutes)", 60, 5, 1440, "Sessions"),
+    Definition("session_lifetime_hours", "Session lifetime (hours)", 12, 1, 720, "Sessions"),
+    Definition("remember_days", "Remember-me lifetime (days)", 30, 1, 30, "Sessions"),
+    Definition("invitation_days", "Invitation lifetime (days)", 7, 1, 60, "Organizations"),
+    Definition("recovery_email_link", "Require an emailed link before the security question",
+               False, group="Accounts", help="Only takes effect when mail is configured."),
+    Definition("free_personal_projects", "Free: projects in a personal workspace", 3, 0, 10000,
+               "Plans"),
+    Definition("free_owned_orgs", "Free: organizations a person may own", 1, 0, 1000, "Plans"),
+    Definition("free_org_members", "Free: members per organization (owner included)", 3, 1,
+               10000, "Plans"),
+    Definition("free_org_projects", "Free: projects per organization", 3, 0, 10000, "Plans"),
+    Definition("solo_org_members", "Solo: members per owned organization", 2, 1, 10000, "Plans"),
+    Definition("stats_max_days", "Longest statistics range (days)", 366, 7, 3660, "Admin"),
+)}
+
+
+def _load() -> dict[str, Any]:
+    stored = {row.key: json.loads(row.value) for row in db.session.scalars(select(Setting))}
+    return {key: stored.get(key, d.default) for key, d in DEFINITIONS.items()}
+
+
+def all_values() -> dict[str, Any]:
+    if not has_request_context():
+        return _load()
+    if "settings" not in g:
+        g.settings = _load()
+    return g.settings
+
+
+def get(key: str) -> Any:
+    return all_values()[key]
+
+
+def problem(key: str, value: Any) -> str | None:
+    """Why `value` is not acceptable for `key`, or None."""
+    d = DEFINITIONS[key]
+    if not isinstance(value, d.kind):
+        return f"{d.label}: expected a {d.kind.__name__}."
+    size = len(value) if isinstance(value, str) else value
+    if d.kind is not bool and d.minimum is not None and size < d.minimum:
+        return f"{d.label} must be at least {d.minimum}."
+    if d.kind is not bool and d.maximum is not None and size > d.maximum:
+        return f"{d.label} must be at most {d.maximum}."
+    return None
+
+
+def set_many(values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Store the values that changed; returns {key: (old, new)}. The caller commits."""
+    current = _load()
+    changed = {}
+    for key, value in values.items():
+        if problem(key, value):
+            raise ValueError(problem(key, value))
+        if current[key] != value:
+            changed[key] = (current[key], value)
+            db.session.merge(Setting(key=key, value=json.dumps(value)))
+    if has_request_context():
+        g.pop("settings", None)
+    return changed
