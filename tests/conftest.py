@@ -86,9 +86,15 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def app(database):
+def app_overrides() -> dict:
+    """Config a test folder adds to base_config (tests/billing turns Stripe on); override it."""
+    return {}
+
+
+@pytest.fixture
+def app(database, app_overrides):
     fresh, instance = database
-    app = create_app(base_config(fresh(), instance))
+    app = create_app({**base_config(fresh(), instance), **app_overrides})
     app.test_client_class = FormClient
     with app.app_context():
         if ON_POSTGRES:

@@ -32,7 +32,8 @@ class PlanState:
 FREE = PlanState("free")
 
 
-def _state(subscription: Subscription | None) -> PlanState:
+def state_of(subscription: Subscription | None) -> PlanState:
+    """The plan a subscription row puts in force now (Free without one)."""
     if subscription is None:
         return FREE
     if subscription.status in PAID_STATUSES:
@@ -44,9 +45,9 @@ def _state(subscription: Subscription | None) -> PlanState:
 
 
 def for_user(user: User) -> PlanState:
-    return _state(db.session.scalar(select(Subscription).where(Subscription.user_id == user.id)))
+    return state_of(db.session.scalar(select(Subscription).where(Subscription.user_id == user.id)))
 
 
 def for_org(org: Organization) -> PlanState:
-    return _state(db.session.scalar(
+    return state_of(db.session.scalar(
         select(Subscription).where(Subscription.organization_id == org.id)))

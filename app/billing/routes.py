@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import logging
+
+from flask import abort, current_app, render_template, request
+from flask import redirect
+from flask_login import current_user, login_required
+
+from app.billing import bp, gateway, queries, services, webhooks
+from app.billing.forms import CheckoutForm, PortalForm
+from app.errors import DomainError, Forbidden, NotFound, render_error
+from app.extensions import csrf, db, limiter
+
+log = logging.getLogger("gatehouse.billing")
+
+
+@bp.app_errorhandler(gateway.GatewayError)
+def gateway_failed(exc: gateway.GatewayError):
+    db.session.rollback()
+    return render_error(502)
+
+
+def render_page(form: CheckoutForm | None = None, status: int = 200):
+    user = current_user._get_current_object()
+    return render_template(
+        "billing/index.html", configured=gateway.configured(), offers=queries.offers(),
+        workspaces=queries.workspaces(user), free=queries.free_limits(), failed=form,
+        failed_org=(form.org.data or None) if form else None), status
+
+
+def _refused(exc: DomainError, form: CheckoutForm):
+    """404/403 pages for access, the form back with the reason for everything else."""
+    db.session.rollback()
+    if isinstance(exc, (NotFound, Forbidden)):
+        abort(exc.status)
+    field = form.seats if getattr(exc, "field", None) == "seats" else None
+    if field is not None:
+        field.errors = [*field.errors, str(exc)]
+    else:
+        form.form_errors.append(str(exc))
+    return render_page(form, exc.status)
+
+
+@bp.get("")
+@login_required
+def index():
+    return render_page()
+
+
+@bp.post("/checkout")
+@login_required
+def checkout():
+    form = CheckoutForm()
+    if not form.validate_on_submit():
+        return render_page(form, 422)
+    try:
+        url = services.start_checkout(
+            current_user._get_current_object(), form.plan.data, form.interval.data,
+            form.org.data or None, form.seats.data, form.invoice_details.data)
+    except DomainError as exc:
+        return _refused(exc, form)
+    return redirect(url, 303)
+
+
+@bp.post("/portal")
+@login_required
+def portal():
+    form = PortalForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        url = services.open_portal(current_user._get_current_object(), form.org.data or None)
+    except DomainError as exc:
+        return _refused(exc, CheckoutForm(formdata=None, org=form.org.data))
+    return redirect(url, 303)
+
+
+@bp.get("/success")
+@login_required
+def success():
+    # Nothing is activated here: only Stripe's signed events change the plan.
+    return render_template("billing/success.html",
+                           workspaces=queries.workspaces(current_user._get_current_object()))
+
+
+@bp.get("/cancelled")
+@login_required
+def cancelled():
+    return render_template("billing/cancelled.html")
+
+
+@bp.post("/webhook")
+@csrf.exempt
+@limiter.exempt
+def webhook():
+    try:
+        event = gateway.verify_webhook(request.get_data(), request.headers.get("Stripe-Signature"),
+                                       current_app.config.get("STRIPE_WEBHOOK_SECRET"))
+    except gateway.SignatureError as exc:
+        log.warning("stripe webhook refused: %s", exc)
+        return {"error": "signature verification failed"}, 400
+    result = webhooks.process(event)
+    log.info("stripe event %s %s: %s", event["id"], event.get("type"), result)
+    return {"received": True, "result": result}, 200
