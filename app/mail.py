@@ -61,3 +61,28 @@ def notify_security_change(user: User, what: str) -> None:
         send(user.email, "Security notice for your account", body)
     except MailError:
         pass
+
+
+def invitation_link(token: str) -> str:
+    return external_url(f"/invitations/{token}")
+
+
+def send_invitation(invitation, token: str) -> None:
+    """Raises MailError when the server does not take it; the invitation stays either way."""
+    org = invitation.organization
+    inviter = invitation.invited_by.display_name if invitation.invited_by else "Someone"
+    body = (f"Hello,\n\n{inviter} invites you to join {org.name} on "
+            f"{external_url('/').rstrip('/')} as {invitation.role}.\n\n"
+            f"Open this link to accept or decline:\n{invitation_link(token)}\n\n"
+            f"The link works once and expires on "
+            f"{invitation.expires_at.strftime('%Y-%m-%d %H:%M UTC')}. If you do not know "
+            f"{org.name}, ignore this message.\n")
+    send(invitation.email, f"Invitation to join {org.name}", body)
+
+
+def send_recovery_link(user: User, token: str, minutes: int) -> None:
+    body = (f"Hello {user.display_name},\n\nSomeone (hopefully you) asked to recover the "
+            f"password of your account. Open this link to continue; it works once and "
+            f"expires in {minutes} minutes:\n{external_url('/forgot/link/' + token)}\n\n"
+            "If this was not you, ignore this message: your password has not changed.\n")
+    send(user.email, "Recover your account", body)

@@ -123,6 +123,23 @@ def login_as(client, factory):
 
 
 @pytest.fixture
+def make_org(factory):
+    """`make_org(owner=user, slug="acme", members={other: "worker"})`."""
+    return factory.org
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port; `.messages` are what it received."""
+    from tests.mail.smtp_server import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def admin(make_user):
     return make_user(username="root", is_admin=True)
 

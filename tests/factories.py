@@ -8,7 +8,7 @@ from flask import Flask
 from app import passwords
 from app.auth import sessions
 from app.extensions import db
-from app.models import User, UserSession
+from app.models import Membership, Organization, Role, User, UserSession
 
 PASSWORD = "correct horse battery staple"
 ANSWER = "Rex the Wonder Dog"
@@ -48,3 +48,17 @@ class Factory:
             flask_session["_user_id"] = str(user.id)
             flask_session["_fresh"] = True
         return record
+
+    def org(self, owner: User, slug: str | None = None, members: dict | None = None,
+            **fields) -> Organization:
+        """An organization owned by `owner`, with `members` = {user: role} besides."""
+        slug = slug or f"org-{next(self._numbers)}"
+        fields.setdefault("name", slug.replace("-", " ").title())
+        org = Organization(slug=slug, owner_id=owner.id, **fields)
+        db.session.add(org)
+        db.session.flush()
+        db.session.add(Membership(organization_id=org.id, user_id=owner.id, role=Role.OWNER))
+        for user, role in (members or {}).items():
+            db.session.add(Membership(organization_id=org.id, user_id=user.id, role=Role(role)))
+        db.session.commit()
+        return org

@@ -12,7 +12,14 @@ from app.main import bp
 @bp.get("/")
 @login_required
 def dashboard():
-    return render_template("main/dashboard.html", user=current_user)
+    from app.auth.web import current_session
+    from app.orgs import workspace
+    from app.projects import queries as projects
+
+    user = current_user._get_current_object()
+    org, role = workspace.here(user, current_session())
+    return render_template("main/dashboard.html", user=user, workspace_org=org,
+                           projects=projects.visible(user, org, role))
 
 
 @bp.get("/healthz")

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db, utcnow
-from app.models.user import User
+from app.models.user import User, name_key
 
 
 class Role(StrEnum):
@@ -66,3 +68,27 @@ class Invitation(db.Model):
     declined_at: Mapped[datetime | None]
 
     organization: Mapped[Organization] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, org: Organization, email: str, role: Role, invited_by: User | None,
+              days: int) -> tuple[Invitation, str]:
+        """A new invitation and its token; only the token's SHA-256 is kept."""
+        invitation = cls(organization=org, email=email, email_key=name_key(email), role=role,
+                         invited_by=invited_by)
+        return invitation, invitation.renew(days)
+
+    def renew(self, days: int) -> str:
+        """A fresh token and lifetime; the previous token stops working."""
+        token = secrets.token_urlsafe(32)  # 256 bits
+        self.token_hash = self.digest(token)
+        self.expires_at = utcnow() + timedelta(days=days)
+        return token
+
+    def is_pending(self, now: datetime | None = None) -> bool:
+        return (self.accepted_at is None and self.declined_at is None
+                and self.expires_at > (now or utcnow()))

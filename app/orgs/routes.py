@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+import logging
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app import mail
+from app.auth.web import current_session
+from app.extensions import db
+from app.models import Role
+from app.orgs import bp, queries, services, workspace
+from app.orgs.forms import (ConfirmSlugForm, InviteForm, NewOrgForm, OrgDetailsForm, RoleForm,
+                            TransferForm, WorkspaceForm)
+from app.orgs.web import attempt
+from app.permissions import ASSIGNABLE_BY, Action, allowed, require
+from app.urls import local_path
+
+log = logging.getLogger("gatehouse.orgs")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _details(form) -> services.OrgDetails:
+    return services.OrgDetails(name=form.name.data, description=form.description.data or None,
+                               email=form.email.data or None, phone=form.phone.data or None,
+                               location=form.location.data or None)
+
+
+def _show(slug: str):
+    return redirect(url_for("orgs.show", slug=slug), 303)
+
+
+@bp.get("/orgs")
+@login_required
+def index():
+    return render_template("orgs/index.html", rows=queries.my_orgs(_me()))
+
+
+@bp.route("/orgs/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = NewOrgForm()
+    if not form.validate_on_submit():
+        return render_template("orgs/new.html", form=form), 422 if form.is_submitted() else 200
+    ok, org = attempt(services.create, _me(), form.slug.data, _details(form))
+    if not ok:
+        return render_template("orgs/new.html", form=form), 422
+    flash(f"{org.name} is ready. You are its owner.", "success")
+    return _show(org.slug)
+
+
+def render_org_page(org, role, status: int = 200, **forms):
+    me = _me()
+    invite_form = forms.get("invite_form") or InviteForm()
+    invite_form.role.choices = [c for c in invite_form.role.choices
+                                if allowed(role, Action.INVITE, Role(c[0]))]
+    transfer_form = forms.get("transfer_form") or TransferForm()
+    members = queries.members(org)
+    transfer_form.new_owner.choices = [(str(u.id), f"{u.display_name} ({u.username})")
+                                       for u, r in members if r is Role.MAINTAINER]
+    can = {action.name: allowed(role, action) for action in Action}
+    return render_template(
+        "orgs/show.html", org=org, role=role, me=me, members=members, can=can,
+        invitations=(queries.pending_invitations(org) if can["INVITE"] else []),
+        assignable=ASSIGNABLE_BY.get(role, frozenset()), is_expired=queries.is_expired,
+        invite_form=invite_form, transfer_form=transfer_form,
+        delete_form=forms.get("delete_form") or ConfirmSlugForm(),
+        role_error=forms.get("role_error"),
+    ), status
+
+
+@bp.get("/orgs/<slug>")
+@login_required
+def show(slug: str):
+    org, role = queries.org_for_viewer(slug, _me())
+    return render_org_page(org, role)
+
+
+@bp.route("/orgs/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    org, _ = queries.org_for_viewer(slug, _me())
+    require(_me(), org, Action.EDIT_ORG)
+    form = OrgDetailsForm(obj=org)
+    if not form.validate_on_submit():
+        return render_template("orgs/edit.html", org=org, form=form), \
+            422 if form.is_submitted() else 200
+    ok, _ = attempt(services.update, org, _me(), _details(form))
+    if ok:
+        flash("The organization's details have been saved.", "success")
+    return _show(org.slug)
+
+
+def _deliver(invitation, token: str) -> None:
+    """Mail the link, or show it to the inviter once when mail is off or fails."""
+    link = mail.invitation_link(token)
+    if not mail.configured():
+        flash(f"Mail is not set up on this site: pass this link to {invitation.email} "
+              f"yourself (it is shown only now): {link}", "warning")
+        return
+    try:
+        mail.send_invitation(invitation, token)
+    except mail.MailError as exc:
+        log.warning("invitation mail to org=%s failed", invitation.organization.slug)
+        flash(f"The invitation was saved, but the email to {invitation.email} could not be "
+              f"sent: {exc} Resend it later, or pass on this link (shown only now): {link}",
+              "error")
+        return
+    flash(f"Invitation sent to {invitation.email}.", "success")
+
+
+@bp.post("/orgs/<slug>/invitations")
+@login_required
+def invite(slug: str):
+    org, role = queries.org_for_viewer(slug, _me())
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return render_org_page(org, role, 422, invite_form=form)
+    ok, result = attempt(services.invite, org, _me(), form.email.data, Role(form.role.data))
+    if ok:
+        _deliver(*result)
+    return _show(org.slug)
+
+
+@bp.post("/orgs/<slug>/invitations/<int:invitation_id>/resend")
+@login_required
+def resend_invitation(slug: str, invitation_id: int):
+    org, _ = queries.org_for_viewer(slug, _me())
+    ok, result = attempt(services.resend, org, _me(), invitation_id)
+    if ok:
+        _deliver(*result)
+    return _show(org.slug)
+
+
+@bp.post("/orgs/<slug>/invitations/<int:invitation_id>/delete")
+@login_required
+def delete_invitation(slug: str, invitation_id: int):
+    org, _ = queries.org_for_viewer(slug, _me())
+    ok, invitation = attempt(services.revoke, org, _me(), invitation_id)
+    if ok:
+        flash(f"The invitation for {invitation.email} was withdrawn.", "success")
+    return _show(org.slug)
+
+
+@bp.post("/orgs/<slug>/members/<int:user_id>/role")
+@login_required
+def change_role(slug: str, user_id: int):
+    org, role = queries.org_for_viewer(slug, _me())
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return render_org_page(org, role, 422, role_error=(user_id, "Choose maintainer, "
+                                                           "supervisor or worker."))
+    ok, membership = attempt(services.change_role, org, _me(), user_id, Role(form.role.data))
+    if ok:
+        flash(f"{membership.user.display_name} is now {membership.role}.", "success")
+    return _show(org.slug)
+
+
+@bp.post("/orgs/<slug>/members/<int:user_id>/remove")
+@login_required
+def remove_member(slug: str, user_id: int):
+    org, _ = queries.org_for_viewer(slug, _me())
+    ok, user = attempt(services.remove_member, org, _me(), user_id)
+    if ok:
+        flash(f"{user.display_name} is no longer a member of {org.name}.", "success")
+    return _show(org.slug)
+
+
+@bp.post("/orgs/<slug>/leave")
+@login_required
+def leave(slug: str):
+    org, _ = queries.org_for_viewer(slug, _me())
+    ok, _ = attempt(services.leave, org, _me())
+    if not ok:
+        return _show(org.slug)
+    flash(f"You have left {org.name}.", "success")
+    return redirect(url_for("orgs.index"), 303)
+
+
+@bp.post("/orgs/<slug>/transfer")
+@login_required
+def transfer(slug: str):
+    org, _ = queries.org_for_viewer(slug, _me())
+    role = require(_me(), org, Action.TRANSFER_OWNERSHIP)
+    form = TransferForm()
+    if not form.validate_on_submit() or not (form.new_owner.data or "").isdigit():
+        if not form.new_owner.errors:
+            form.new_owner.errors = ["Choose the new owner."]
+        return render_org_page(org, role, 422, transfer_form=form)
+    ok, user = attempt(services.transfer, org, _me(), int(form.new_owner.data),
+                       form.confirm_slug.data)
+    if ok:
+        flash(f"{user.display_name} now owns {org.name}; you are a maintainer.", "success")
+    return _show(org.slug)
+
+
+@bp.post("/orgs/<slug>/delete")
+@login_required
+def delete(slug: str):
+    org, _ = queries.org_for_viewer(slug, _me())
+    role = require(_me(), org, Action.DELETE_ORG)
+    form = ConfirmSlugForm()
+    if not form.validate_on_submit():
+        return render_org_page(org, role, 422, delete_form=form)
+    name = org.name
+    ok, _ = attempt(services.delete_org, org, _me(), form.confirm_slug.data)
+    if not ok:
+        return _show(slug)
+    flash(f"{name} and all its projects, members and invitations have been deleted.", "success")
+    return redirect(url_for("orgs.index"), 303)
+
+
+@bp.post("/workspace")
+@login_required
+def switch_workspace():
+    form = WorkspaceForm()
+    if not form.validate_on_submit():
+        flash("Choose a workspace.", "error")
+        return redirect(url_for("main.dashboard"), 303)
+    ok, org = attempt(workspace.switch, _me(), current_session(), form.workspace.data)
+    if ok:
+        flash(f"Workspace: {org.name if org else 'Personal'}.", "info")
+    target = local_path(request.form.get("next"))
+    return redirect(target or url_for("main.dashboard"), 303)
+
+
+from app.orgs import invitation_routes  # noqa: E402,F401
