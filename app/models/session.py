@@ -18,6 +18,9 @@ class UserSession(db.Model):
               postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
         Index("ix_user_sessions_open_seen", "last_seen_at",
               postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
+        # Lets the sweep's lifetime test use an index too (migration 0002).
+        Index("ix_user_sessions_open_created", "created_at",
+              postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.extensions import db, utcnow
@@ -16,6 +16,11 @@ def name_key(value: str) -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (
+        # The admin table pages by these with the id as tie-breaker (migration 0002).
+        Index("ix_users_created_at_id", "created_at", "id"),
+        Index("ix_users_open_sessions_id", "open_sessions", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(50))
@@ -39,9 +44,9 @@ class User(UserMixin, db.Model):
     temp_password_hash: Mapped[str | None] = mapped_column(String(255))
     temp_password_expires_at: Mapped[datetime | None]
     # Sessions not yet ended; kept exact by app.auth.sessions (it is what admins sort by).
-    open_sessions: Mapped[int] = mapped_column(default=0, index=True)
+    open_sessions: Mapped[int] = mapped_column(default=0)
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(index=True)
     password_changed_at: Mapped[datetime | None]
 

@@ -1,20 +1,56 @@
-"""admin_panel: placeholder in the revision chain, filled by the work on that area.
+"""admin panel: indexes for the users table's sorts, the session sweep and the user search
 
 Revision ID: 0002
 Revises: 0001
+
+- (created_at, id) and (open_sessions, id) replace the single-column indexes so the admin table
+  pages through newest-first or by live-session count with an index-only scan, deep pages too.
+- A partial index on open sessions' created_at lets the sweep find expired rows by index.
+- PostgreSQL only: pg_trgm GIN indexes make the case-insensitive substring search (ILIKE '%q%')
+  an index lookup. They are named trgm_* and left out of the models comparison (migrations/env.py).
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+OPEN = sa.text("ended_at IS NULL")
+TRIGRAM_COLUMNS = ("username", "display_name", "email")
+
+
+def _postgres() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def _trigram_available() -> bool:
+    return op.get_bind().scalar(sa.text(
+        "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'")) > 0
+
 
 def upgrade():
-    pass
+    op.drop_index("ix_users_created_at", table_name="users")
+    op.drop_index("ix_users_open_sessions", table_name="users")
+    op.create_index("ix_users_created_at_id", "users", ["created_at", "id"])
+    op.create_index("ix_users_open_sessions_id", "users", ["open_sessions", "id"])
+    op.create_index("ix_user_sessions_open_created", "user_sessions", ["created_at"],
+                    postgresql_where=OPEN, sqlite_where=OPEN)
+    if _postgres() and _trigram_available():
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for column in TRIGRAM_COLUMNS:
+            op.execute(f"CREATE INDEX trgm_users_{column} ON users "
+                       f"USING gin ({column} gin_trgm_ops)")
 
 
 def downgrade():
-    pass
+    if _postgres():
+        for column in TRIGRAM_COLUMNS:
+            op.execute(f"DROP INDEX IF EXISTS trgm_users_{column}")
+    op.drop_index("ix_user_sessions_open_created", table_name="user_sessions",
+                  postgresql_where=OPEN, sqlite_where=OPEN)
+    op.drop_index("ix_users_open_sessions_id", table_name="users")
+    op.drop_index("ix_users_created_at_id", table_name="users")
+    op.create_index("ix_users_open_sessions", "users", ["open_sessions"])
+    op.create_index("ix_users_created_at", "users", ["created_at"])

@@ -1,0 +1,232 @@
+"""Reads for the admin pages: each table is a fixed number of queries whatever its size."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort
+from sqlalchemy import ColumnElement, case, func, or_, select
+
+from app.admin import paging
+from app.auth import sessions
+from app.billing import plans
+from app.extensions import db
+from app.models import (AuditEvent, Membership, Organization, Project, Subscription, User,
+                        UserSession)
+from app.models.user import name_key
+
+PLAN_LABELS = {"free": "Free", "solo": "Solo", "team": "Team"}
+
+
+def sweep_sessions() -> None:
+    """End expired session rows (its own small transaction), so open counts are live counts.
+
+    Committed before the page's rows are read: a commit later would expire them all.
+    """
+    sessions.sweep()
+    db.session.commit()
+
+
+def user_or_404(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# --- overview -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Counts:
+    users: int
+    sessions: int
+    organizations: int
+    paying: int
+
+
+def overview_counts() -> Counts:
+    sweep_sessions()
+    row = db.session.execute(select(
+        select(func.count()).select_from(User).scalar_subquery(),
+        select(func.count()).select_from(UserSession)
+        .where(UserSession.ended_at.is_(None)).scalar_subquery(),
+        select(func.count()).select_from(Organization).scalar_subquery(),
+        select(func.count()).select_from(Subscription)
+        .where(Subscription.status.in_(plans.PAID_STATUSES)).scalar_subquery(),
+    )).one()
+    return Counts(*row)
+
+
+def account_named(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username_key == name_key(username)))
+
+
+# --- users ----------------------------------------------------------------------------------
+
+def _orgs_count():
+    return (select(func.count()).where(Membership.user_id == User.id)
+            .correlate(User).scalar_subquery())
+
+
+def _projects_count():
+    return (select(func.count()).where(Project.created_by_id == User.id)
+            .correlate(User).scalar_subquery())
+
+
+def _plan_expr():
+    paid = Subscription.status.in_(plans.PAID_STATUSES)
+    return func.coalesce(select(case((paid, Subscription.plan), else_="free"))
+                         .where(Subscription.user_id == User.id)
+                         .correlate(User).scalar_subquery(), "free")
+
+
+@dataclass(frozen=True)
+class Sort:
+    expression: Callable[[], ColumnElement]
+    unique: bool = False  # unique values need no id to break ties
+    nullable: bool = False  # NULL ("never") sorts as the smallest value on every database
+
+
+USER_SORTS = {
+    "name": Sort(lambda: User.username_key, unique=True),
+    "display_name": Sort(lambda: User.display_name),
+    "email": Sort(lambda: User.email_key, nullable=True),
+    "admin": Sort(lambda: User.is_admin),
+    "disabled": Sort(lambda: User.is_disabled),
+    "created": Sort(lambda: User.created_at),
+    "last_login": Sort(lambda: User.last_login_at, nullable=True),
+    "sessions": Sort(lambda: User.open_sessions),
+    "orgs": Sort(_orgs_count),
+    "projects": Sort(_projects_count),
+    "plan": Sort(_plan_expr),
+}
+DEFAULT_USER_SORT = "-created"
+
+
+def parse_sort(value: str | None, sorts: dict, default: str) -> str:
+    value = value or default
+    return value if value.lstrip("-") in sorts else default
+
+
+def _order(sort: str) -> list[ColumnElement]:
+    spec = USER_SORTS[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    column = spec.expression()
+    first = column.desc() if descending else column.asc()
+    if spec.nullable:
+        first = first.nulls_last() if descending else first.nulls_first()
+    # Plain DESC (no NULLS clause) lets PostgreSQL walk the (column, id) index backwards.
+    order = [first]
+    if not spec.unique:
+        order.append(User.id.desc() if descending else User.id.asc())
+    return order
+
+
+def user_search(q: str) -> ColumnElement:
+    pattern = like_pattern(q)
+    return or_(User.username.ilike(pattern, escape="\\"),
+               User.display_name.ilike(pattern, escape="\\"),
+               User.email.ilike(pattern, escape="\\"))
+
+
+@dataclass(frozen=True)
+class UserRow:
+    user: User
+    organizations: int
+    projects: int
+    plan: str
+
+
+def user_page(q: str, sort: str, page: int, per_page: int) -> paging.Page:
+    """Deferred join: the page's ids come from an index, then one query fetches those rows."""
+    sweep_sessions()
+    ids_query = select(User.id).order_by(*_order(sort))
+    if q:
+        ids_query = ids_query.where(user_search(q))
+    ids, has_next = paging.fetch(ids_query, page, per_page)
+    total = paging.count(ids_query)
+    return paging.Page(_user_rows(ids), page, per_page, has_next, total)
+
+
+def _user_rows(ids: list[int]) -> list[UserRow]:
+    if not ids:
+        return []
+    found = {user.id: (user, orgs, projects) for user, orgs, projects in db.session.execute(
+        select(User, _orgs_count(), _projects_count()).where(User.id.in_(ids)))}
+    plan_of = user_plans(ids)
+    return [UserRow(*found[i], PLAN_LABELS.get(plan_of.get(i, "free"), "Free"))
+            for i in ids if i in found]
+
+
+def user_plans(ids: list[int]) -> dict[int, str]:
+    """The plan in force for each of these people, from one query on `subscriptions`."""
+    rows = db.session.scalars(select(Subscription).where(Subscription.user_id.in_(ids)))
+    return {row.user_id: plans.state_of(row).plan for row in rows}
+
+
+def owned_organizations(user: User) -> list[Organization]:
+    return list(db.session.scalars(
+        select(Organization).where(Organization.owner_id == user.id).order_by(Organization.slug)))
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+def session_page(user_id: int | None, page: int, per_page: int) -> paging.Page:
+    sweep_sessions()
+    query = select(UserSession).where(UserSession.ended_at.is_(None))
+    if user_id is not None:
+        query = query.where(UserSession.user_id == user_id)
+    items, has_next = paging.fetch(
+        query.order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()), page, per_page)
+    # users.open_sessions is exact after the sweep, and summing it is cheaper than counting rows
+    total_query = select(func.coalesce(func.sum(User.open_sessions), 0))
+    if user_id is not None:
+        total_query = total_query.where(User.id == user_id)
+    return paging.Page(items, page, per_page, has_next, db.session.scalar(total_query))
+
+
+# --- audit log ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditFilter:
+    user: str = ""
+    action: str = ""
+    start: date | None = None
+    end: date | None = None
+
+    def conditions(self) -> list[ColumnElement]:
+        found = []
+        if self.user:
+            account = account_named(self.user)
+            if account is not None:
+                found.append(or_(AuditEvent.actor_id == account.id,
+                                 AuditEvent.target_user_id == account.id))
+            else:  # a deleted account: its name is still in the log
+                key = name_key(self.user)
+                found.append(or_(func.lower(AuditEvent.actor_name) == key,
+                                 func.lower(AuditEvent.target) == key))
+        if self.action:
+            found.append(AuditEvent.action == self.action)
+        if self.start:
+            found.append(AuditEvent.day >= self.start)
+        if self.end:
+            found.append(AuditEvent.day <= self.end)
+        return found
+
+
+def audit_query(filters: AuditFilter):
+    return select(AuditEvent).where(*filters.conditions()).order_by(AuditEvent.id.desc())
+
+
+def audit_page(filters: AuditFilter, page: int, per_page: int) -> paging.Page:
+    # No total: counting a million-row log on every view would cost more than the page itself.
+    items, has_next = paging.fetch(audit_query(filters), page, per_page)
+    return paging.Page(items, page, per_page, has_next)
+
+
+def audit_rows(filters: AuditFilter):
+    """Every matching event, streamed in batches for the export."""
+    return db.session.scalars(audit_query(filters).execution_options(yield_per=1000))
