@@ -13,6 +13,7 @@ from app.models import User
 def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(ensure_admin)
+    from app.billing import cli as billing_cli; billing_cli.register(app)  # noqa: E702
 
 
 @click.command("ensure-admin")

@@ -148,23 +148,28 @@ def verify_webhook(payload: bytes, signature: str | None, secret: str | None) ->
     return event
 
 
-def create_price(product_name: str, amount: int, currency: str, interval: str,
+def create_product(name: str) -> str:
+    return _call("create the product", _client().v1.products.create,
+                 params={"name": name, "metadata": {"gatehouse": "plan"}})["id"]
+
+
+def create_price(product: str, amount: int, currency: str, interval: str,
                  lookup_key: str) -> str:
-    """A product and its recurring price, for `flask billing-setup`.
+    """A recurring price, for `flask billing-setup`.
 
     A server without the Prices API (localstripe) gets an old-style Plan instead; Stripe accepts
     a plan id wherever a price id goes.
     """
     client = _client()
-    product = _call("create the product", client.v1.products.create,
-                    params={"name": product_name, "metadata": {"gatehouse": lookup_key}})
     try:
         return _plain(client.v1.prices.create(params={
-            "product": product["id"], "unit_amount": amount, "currency": currency,
-            "recurring": {"interval": interval}, "lookup_key": lookup_key}))["id"]
+            "product": product, "unit_amount": amount, "currency": currency,
+            "recurring": {"interval": interval}, "lookup_key": lookup_key,
+            "transfer_lookup_key": True}))["id"]
     except stripe.StripeError as exc:
         if exc.http_status != 404:
-            raise GatewayError(f"Stripe could not create the price: {exc}") from exc
+            log.warning("stripe price failed: %s", exc)
+            raise GatewayError("Stripe could not create the price.") from exc
     return _call("create the plan", client.v1.plans.create, params={
-        "id": f"{lookup_key}_{secrets.token_hex(4)}", "product": product["id"], "amount": amount, "currency": currency,
-        "interval": interval})["id"]
+        "id": f"{lookup_key}_{secrets.token_hex(4)}", "product": product, "amount": amount,
+        "currency": currency, "interval": interval})["id"]
