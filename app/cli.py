@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 from sqlalchemy import select
 
@@ -13,26 +14,52 @@ from app.models import User
 def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(ensure_admin)
-    from app.billing import cli as billing_cli; billing_cli.register(app)  # noqa: E702
 
 
 @click.command("ensure-admin")
 def ensure_admin() -> None:
     """Create the default administrator `admin` when the site has no administrator yet."""
+    from app.auth.services import name_taken
+
     if db.session.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)):
         click.echo("An administrator exists.")
         return
-    password = current_app.config.get("ADMIN_PASSWORD") or "admin"
+    if name_taken("admin"):
+        raise click.ClickException("A user 'admin' already exists but is not an administrator; "
+                                   "make one with `flask create-admin`.")
+    chosen = current_app.config.get("ADMIN_PASSWORD")
     user = User(username="admin", display_name="Administrator", is_admin=True,
-                password_hash=passwords.hash_password(password),
-                must_change_password=not current_app.config.get("ADMIN_PASSWORD"))
+                password_hash=passwords.hash_password(chosen or "admin"),
+                must_change_password=not chosen)
     db.session.add(user)
     db.session.flush()
     audit.record("admin.default_created", target_user=user)
     db.session.commit()
     click.echo("Created the administrator 'admin'"
-               + ("." if current_app.config.get("ADMIN_PASSWORD")
-                  else " with password 'admin'; it must be changed at first sign-in."))
+               + ("." if chosen else " with password 'admin'; it must be changed at first sign-in."))
+
+
+def _checked_email(email: str) -> str | None:
+    if not email:
+        return None
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.ClickException(f"Invalid email: {exc}") from None
+
+
+def _check_new_admin(username: str, email: str | None, password: str) -> None:
+    from app.auth.services import name_taken
+    from app.forms import USERNAME
+
+    if not USERNAME.match(username):
+        raise click.ClickException("Use 3–50 letters, digits, dots, underscores or hyphens.")
+    if name_taken(username, email):
+        raise click.ClickException("Username or email already exists.")
+    problem = passwords.password_problem(password, settings.get("password_min_length"),
+                                         username, email or "")
+    if problem:
+        raise click.ClickException(problem)
 
 
 @click.command("create-admin")
@@ -42,18 +69,9 @@ def ensure_admin() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_admin(username: str, email: str, display_name: str, password: str) -> None:
     """Create another administrator, interactively or from the options."""
-    from app.auth.services import name_taken
-    from app.forms import USERNAME
-
-    if not USERNAME.match(username):
-        raise click.ClickException("Use 3–50 letters, digits, dots, underscores or hyphens.")
-    if name_taken(username, email or None):
-        raise click.ClickException("Username or email already exists.")
-    problem = passwords.password_problem(password, settings.get("password_min_length"),
-                                         username, email)
-    if problem:
-        raise click.ClickException(problem)
-    user = User(username=username, email=email or None, display_name=display_name or username,
+    email = _checked_email(email.strip())
+    _check_new_admin(username, email, password)
+    user = User(username=username, email=email, display_name=display_name or username,
                 is_admin=True, password_hash=passwords.hash_password(password))
     db.session.add(user)
     db.session.flush()

@@ -1,0 +1,110 @@
+"""Flask-Limiter limits on sign-in and recovery (SECURITY.md 8, 9, 11, 12, 16)."""
+from __future__ import annotations
+
+import socket
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+from app import create_app
+from tests.conftest import REDIS, REQUIRE_ALL, base_config
+from tests.factories import ANSWER, PASSWORD
+from tests.formclient import FormClient
+
+
+def attempt(client, name, password="not the password", ip="192.0.2.1", headers=None):
+    token = client.csrf_token("/login")
+    return client.post("/login", data={"login": name, "password": password, "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": ip}, headers=headers or {})
+
+
+def test_eleventh_login_post_from_one_ip_gets_429(client):
+    for n in range(10):
+        assert attempt(client, f"nobody{n}").status_code == 401
+    response = attempt(client, "nobody-else")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    html = response.get_data(as_text=True)
+    assert "Too many attempts" in html and "<nav>" in html
+    assert attempt(client, "fresh", ip="192.0.2.2").status_code == 401, "other IPs unaffected"
+
+
+def test_forged_forwarded_for_does_not_escape_the_ip_limit(client):
+    for n in range(10):
+        attempt(client, f"spoof{n}", headers={"X-Forwarded-For": f"10.0.0.{n}"})
+    response = attempt(client, "spoof", headers={"X-Forwarded-For": "10.9.9.9"})
+    assert response.status_code == 429
+
+
+def test_failures_at_one_account_are_throttled_from_many_ips(client, make_user):
+    make_user(username="target", email="target@example.com")
+    names = ["target", "TARGET@example.com", "target", "Target", "target@example.com"]
+    for n, name in enumerate(names):
+        assert attempt(client, name, ip=f"198.51.100.{n}").status_code == 401
+    blocked = attempt(client, "target@example.com", PASSWORD, ip="198.51.100.99")
+    assert blocked.status_code == 429, "email and username share one allowance"
+    assert attempt(client, "someone-else", ip="198.51.100.98").status_code == 401
+
+
+def test_unknown_names_are_throttled_by_their_normalised_form(client):
+    for n in range(5):
+        attempt(client, "Ghost" if n % 2 else " ghost ", ip=f"203.0.113.{n}")
+    assert attempt(client, "GHOST", ip="203.0.113.50").status_code == 429
+
+
+def test_only_failures_count_against_an_account(app, make_user):
+    make_user(username="busy")
+    for n in range(8):
+        other = app.test_client()
+        assert attempt(other, "busy", PASSWORD, ip=f"192.0.2.{n + 10}").status_code == 303
+    client = app.test_client()
+    for n in range(5):
+        assert attempt(client, "busy", ip=f"192.0.2.{n + 30}").status_code == 401
+    assert attempt(client, "busy", ip="192.0.2.60").status_code == 429
+
+
+def test_recovery_answers_are_limited_per_ip(client, make_user):
+    for n in range(20):
+        make_user(username=f"r{n:02d}")
+    for n in range(20):
+        client.submit("/forgot", {"login": f"r{n:02d}"}, environ_base={"REMOTE_ADDR": "192.0.2.77"})
+        response = client.submit("/forgot/answer", {"answer": "wrong"},
+                                 environ_base={"REMOTE_ADDR": "192.0.2.77"})
+        assert response.status_code == 422
+    client.submit("/forgot", {"login": "r00"})
+    response = client.submit("/forgot/answer", {"answer": ANSWER},
+                             environ_base={"REMOTE_ADDR": "192.0.2.77"})
+    assert response.status_code == 429 and response.headers["Retry-After"]
+
+
+# --- several app instances sharing Redis ------------------------------------------------------
+
+def redis_uri() -> str | None:
+    uri = REDIS or "redis://127.0.0.1:6379/7"
+    parts = urlsplit(uri)
+    try:
+        socket.create_connection((parts.hostname, parts.port or 6379), 1).close()
+    except OSError:
+        return None
+    return uri
+
+
+def test_two_app_instances_share_the_limit_through_redis(app, database):
+    uri = redis_uri()
+    if uri is None:
+        message = "Redis is not reachable; set GATEHOUSE_TEST_REDIS"
+        pytest.fail(message) if REQUIRE_ALL else pytest.skip(message)
+    _fresh, instance = database
+    shared = {**base_config(app.config["SQLALCHEMY_DATABASE_URI"], instance),
+              "RATELIMIT_STORAGE_URI": uri, "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
+              "RATELIMIT_KEY_PREFIX": f"gh-test-shared-{uuid.uuid4().hex[:12]}"}
+    workers = [create_app(shared), create_app(shared)]
+    clients = []
+    for worker in workers:
+        worker.test_client_class = FormClient
+        clients.append(worker.test_client())
+    for n in range(10):
+        assert attempt(clients[n % 2], f"w{n}", ip="192.0.2.200").status_code == 401
+    assert attempt(clients[0], "w10", ip="192.0.2.200").status_code == 429
+    assert attempt(clients[1], "w11", ip="192.0.2.200").status_code == 429
