@@ -16,3 +16,4 @@ def require_admin():
 # One module per resource. Organizations and plans add their own lines below.
 from app.admin import overview, users, sessions, stats, settings, audit  # noqa: E402,F401
 from app.admin import orgs  # noqa: E402,F401
+from app.admin import plans  # noqa: E402,F401
