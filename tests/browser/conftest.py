@@ -1,0 +1,112 @@
+"""Fixtures for tests that drive headless Chromium through Playwright, for every area.
+
+`live_server` serves the app, on a fresh database from the `database` fixture, with werkzeug in a
+thread on a free loopback port; it yields LiveServer(url, app). `page` is a Playwright page in a
+fresh browser context; the test fails on any console error, page error or CSP violation, and a
+screenshot of the last state goes to test-artifacts/screenshots/<test name>.png.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+from tests.conftest import ON_POSTGRES, REQUIRE_ALL, _empty_tables, base_config
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# Chromium reports CSP violations in the console; the listener also catches those it does not.
+REPORT_CSP = ("document.addEventListener('securitypolicyviolation', e => console.error("
+              "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));")
+
+
+class LiveServer(NamedTuple):
+    url: str
+    app: Flask
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE_ALL:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def live_server(database):
+    fresh, instance = database
+    app = create_app(base_config(fresh(), instance))
+    if ON_POSTGRES:
+        with app.app_context():
+            _empty_tables()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                         headless=True)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+def _console(message, problems: list[str]) -> None:
+    # Chromium also logs every 4xx/5xx as "Failed to load resource"; pages answer 401/404/422 on
+    # purpose, so statuses are judged by _subresource instead.
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        problems.append(f"console error: {message.text} at {message.location.get('url')}")
+
+
+def _subresource(response, problems: list[str]) -> None:
+    """A stylesheet, script or image that fails to load is a bug; a page's own status is not."""
+    request = response.request
+    if response.status >= 400 and request.resource_type != "document" \
+            and not request.url.endswith("/favicon.ico"):
+        problems.append(f"{request.resource_type} {request.url} answered {response.status}")
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context()
+    context.add_init_script(REPORT_CSP)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems: list[str] = []
+    page.on("console", lambda message: _console(message, problems))
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("response", lambda response: _subresource(response, problems))
+    yield page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    try:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    finally:
+        context.close()
+    if problems:
+        pytest.fail("the browser reported errors:\n" + "\n".join(problems))
