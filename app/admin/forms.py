@@ -6,7 +6,7 @@ from functools import cache
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, Field, IntegerField, StringField
-from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+from wtforms.validators import (DataRequired, Length, NumberRange, Optional, StopValidation,
                                 ValidationError)
 
 from app import passwords, settings
@@ -116,13 +116,17 @@ class AuditFilterForm(_GetForm):
 
 # --- settings -------------------------------------------------------------------------------
 
+def _whole_number(_form, field) -> None:
+    if field.data is None:
+        raise StopValidation("Enter a whole number.")
+
+
 def _setting_field(definition: settings.Definition) -> Field:
     d = definition
     if d.kind is bool:
         return BooleanField(d.label, description=d.help)
     if d.kind is int:
-        return IntegerField(d.label, [InputRequired(message="Enter a whole number."),
-                                      NumberRange(d.minimum, d.maximum)],
+        return IntegerField(d.label, [_whole_number, NumberRange(d.minimum, d.maximum)],
                             description=d.help,
                             render_kw={"min": d.minimum, "max": d.maximum, "type": "number"})
     return StringField(d.label, [DataRequired(message="This field is required."),

@@ -1,0 +1,111 @@
+"""Statistics per day from the audit log, its chart and the TSV export."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import insert
+
+from app.extensions import db, utcnow
+from app.models import AuditEvent
+
+D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
+
+
+def add(day: date, action: str, actor_id: int | None = None, times: int = 1) -> None:
+    at = utcnow().replace(year=day.year, month=day.month, day=day.day)
+    db.session.execute(insert(AuditEvent), [
+        {"day": day, "created_at": at, "action": action, "actor_id": actor_id}
+        for _ in range(times)])
+
+
+def seed(admin_id: int, other_id: int) -> None:
+    add(D1, "signup", times=2)
+    add(D1, "login.ok", admin_id, times=3)
+    add(D1, "login.failed", times=4)
+    add(D1, "recovery.ok", other_id)
+    add(D2, "session.active", other_id)
+    add(D2, "login.ok", admin_id)
+    add(D2, "login.ok", other_id, times=2)
+    add(D2, "org.created", admin_id)
+    add(D2, "project.created", admin_id, times=5)
+    add(D2, "subscription.created", times=2)
+    add(D2, "subscription.cancelled")
+    add(D3 + timedelta(days=1), "signup", times=7)  # outside the range
+    add(D1 - timedelta(days=1), "login.ok", admin_id)  # outside the range
+    add(D2, "admin.user_created", admin_id)  # not a statistic
+    db.session.commit()
+
+
+EXPECTED = [
+    # date, sign-ups, sign-ins, failed, recoveries, active, orgs, projects, subs new, cancelled
+    ["2026-03-01", "2", "3", "4", "1", "1", "0", "0", "0", "0"],
+    ["2026-03-02", "0", "3", "0", "0", "2", "1", "5", "2", "1"],
+    ["2026-03-03", "0", "0", "0", "0", "0", "0", "0", "0", "0"],
+]
+
+
+def test_table_counts_each_day_including_empty_ones(admin_client, admin, make_user):
+    seed(admin.id, make_user(username="wes").id)
+    response = admin_client.get("/admin/stats?start=2026-03-01&end=2026-03-03")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
+    table = [re.findall(r"<td>([^<]*)</td>", tr) for tr in re.findall(r"<tr>.*?</tr>", body)]
+    assert table == EXPECTED
+    assert "<svg" in html and "<polyline" in html and "<script>" not in html.split("</head>")[1]
+
+
+def test_tsv_is_the_same_table(admin_client, admin, make_user):
+    seed(admin.id, make_user(username="xan").id)
+    response = admin_client.get("/admin/stats.tsv?start=2026-03-01&end=2026-03-03")
+    assert response.status_code == 200
+    assert response.mimetype == "text/tab-separated-values"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter="\t"))
+    assert rows[0] == ["Date", "Sign-ups", "Sign-ins", "Failed sign-ins", "Recoveries",
+                       "Active users", "New organizations", "New projects",
+                       "New subscriptions", "Cancelled subscriptions"]
+    assert rows[1:] == EXPECTED
+
+
+def test_default_range_is_the_last_30_days(admin_client, admin):
+    today = utcnow().date()
+    add(today, "signup", times=3)
+    add(today - timedelta(days=29), "signup")
+    add(today - timedelta(days=30), "signup", times=50)
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO(admin_client.get("/admin/stats.tsv").get_data(
+        as_text=True)), delimiter="\t"))[1:]
+    assert len(rows) == 30 and rows[0][0] == (today - timedelta(days=29)).isoformat()
+    assert rows[-1][0] == today.isoformat() and rows[-1][1] == "3" and rows[0][1] == "1"
+    html = admin_client.get("/admin/stats").get_data(as_text=True)
+    assert f'value="{today.isoformat()}"' in html and "Update" in html
+
+
+def test_bad_reversed_or_too_long_ranges(admin_client, admin):
+    for query, message in (("start=2026-13-01", "YYYY-MM-DD"),
+                           ("start=yesterday&end=2026-01-01", "YYYY-MM-DD"),
+                           ("start=2026-03-05&end=2026-03-01", "before the start"),
+                           ("start=2024-01-01&end=2026-01-01", "at most 366 days")):
+        page = admin_client.get(f"/admin/stats?{query}")
+        assert page.status_code == 422 and message in page.get_data(as_text=True), query
+        tsv = admin_client.get(f"/admin/stats.tsv?{query}")
+        assert tsv.status_code == 400 and message in tsv.get_data(as_text=True), query
+    assert admin_client.get("/admin/stats?start=2025-01-01&end=2026-01-01").status_code == 200
+
+
+def test_aggregation_runs_in_one_query(admin_client, admin, count_queries):
+    for n in range(1, 20):
+        add(D1 + timedelta(days=n), "login.ok", admin.id, times=n)
+    db.session.commit()
+
+    def run(end: str) -> int:
+        with count_queries() as count:
+            assert admin_client.get(f"/admin/stats.tsv?start=2026-03-01&end={end}"
+                                    ).status_code == 200
+        return count()
+
+    assert run("2026-03-02") == run("2026-03-25")
