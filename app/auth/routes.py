@@ -4,7 +4,7 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app import audit, mail
-from app.auth import bp, services, throttle, web
+from app.auth import bp, recovery_link, services, throttle, web
 from app.auth.forms import AnswerForm, ForgotForm, LoginForm, SignupForm
 from app.errors import DomainError
 from app.extensions import db, limiter
@@ -95,6 +95,8 @@ def forgot():
     form = ForgotForm()
     if not form.validate_on_submit():
         return render_template("auth/forgot.html", form=form), _form_status(form)
+    if recovery_link.required():  # mail a single-use link first; it opens the question
+        return recovery_link.start(form.login.data)
     session["recover"] = form.login.data
     return redirect(url_for("auth.forgot_answer"), 303)
 
@@ -105,6 +107,8 @@ def forgot():
 def forgot_answer():
     login = session.get("recover")
     if not isinstance(login, str):
+        return redirect(url_for("auth.forgot"))
+    if recovery_link.required() and not recovery_link.verified(login):
         return redirect(url_for("auth.forgot"))
     form = AnswerForm()
     question = services.recovery_question(login)
@@ -118,6 +122,7 @@ def forgot_answer():
         return render_template("auth/answer.html", form=form, question=question, login=login), 422
     user, temporary = result
     session.pop("recover", None)
+    session.pop(recovery_link.SESSION_KEY, None)
     _notify_recovery(user)
     g.no_store = True
     response = render_template("auth/temporary.html", user=user, temporary=temporary)

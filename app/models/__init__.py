@@ -3,11 +3,13 @@ from app.models.audit import AuditEvent
 from app.models.billing import BillingCustomer, StripeEvent, Subscription
 from app.models.organization import Invitation, Membership, Organization, Role
 from app.models.project import Project, ProjectAssignee
+from app.models.recovery_link import RecoveryLink
 from app.models.session import UserSession
 from app.models.setting import Setting
 from app.models.user import User
 
 __all__ = [
     "AuditEvent", "BillingCustomer", "Invitation", "Membership", "Organization", "Project",
-    "ProjectAssignee", "Role", "Setting", "StripeEvent", "Subscription", "User", "UserSession",
+    "ProjectAssignee", "RecoveryLink", "Role", "Setting", "StripeEvent", "Subscription", "User",
+    "UserSession",
 ]
