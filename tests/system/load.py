@@ -43,7 +43,8 @@ class Record:
 @dataclass
 class Acks:
     sign_ins: Counter = field(default_factory=Counter)  # username -> acknowledged sign-ins
-    projects: list[str] = field(default_factory=list)  # names of created projects
+    # (name, id if the redirect named it) of each created project
+    projects: list[tuple[str, int | None]] = field(default_factory=list)
     edits: dict[int, str] = field(default_factory=dict)  # project id -> last acknowledged name
     invitations: list[str] = field(default_factory=list)  # invited emails
 
@@ -141,10 +142,11 @@ class Client(threading.Thread):
         fields.update(name=name, description=f"Load test project of {self.person.username}")
         response = self.call(f"POST {rule}", "POST", target["action"] or rule, fields)
         if response is not None and response.status in (302, 303):
-            self.load.acks_lock_do(lambda a: a.projects.append(name))
             found = re.search(r"/projects/(\d+)", response.header("Location") or "")
-            if found:
-                self.my_projects.append(int(found.group(1)))
+            project_id = int(found.group(1)) if found else None
+            self.load.acks_lock_do(lambda a: a.projects.append((name, project_id)))
+            if project_id:
+                self.my_projects.append(project_id)
 
     def edit_project(self) -> None:
         rule = self.routes.find(PROJECT_EDIT, "POST")
