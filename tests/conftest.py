@@ -91,11 +91,23 @@ def app_overrides() -> dict:
     return {}
 
 
+def own_limiter_keys(app) -> None:
+    """Use this app's RATELIMIT_KEY_PREFIX for the rate limits.
+
+    app.extensions.limiter is one object per process and keeps the key prefix of the first app
+    it was initialised with, so on Redis every test would otherwise share one set of counters.
+    """
+    from app.extensions import limiter
+
+    limiter._key_prefix = app.config["RATELIMIT_KEY_PREFIX"]
+
+
 @pytest.fixture
 def app(database, app_overrides):
     fresh, instance = database
     app = create_app({**base_config(fresh(), instance), **app_overrides})
     app.test_client_class = FormClient
+    own_limiter_keys(app)
     with app.app_context():
         if ON_POSTGRES:
             _empty_tables()

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import ON_POSTGRES, REQUIRE_ALL, _empty_tables, base_config
+from tests.conftest import ON_POSTGRES, REQUIRE_ALL, _empty_tables, base_config, own_limiter_keys
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -45,6 +45,7 @@ def _unavailable(reason: str) -> None:
 def live_server(database):
     fresh, instance = database
     app = create_app(base_config(fresh(), instance))
+    own_limiter_keys(app)
     if ON_POSTGRES:
         with app.app_context():
             _empty_tables()
