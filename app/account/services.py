@@ -1,6 +1,8 @@
 """A person's own account: password, profile, recovery question."""
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from app import audit, passwords
 from app.auth import sessions
 from app.auth.services import name_taken
@@ -51,7 +53,10 @@ def update_profile(user: User, display_name: str, email: str, current: str | Non
                      detail=f"{user.email} -> {email}")
     user.display_name = display_name
     user.email = email
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # taken by another account between the check and the write
+        raise DomainError("Email already exists.") from None
     return email_changed
 
 

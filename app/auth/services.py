@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app import audit, passwords, settings
 from app.errors import DomainError
@@ -78,7 +79,10 @@ def register(data: NewAccount) -> User:
                 security_answer_hash=passwords.hash_answer(data.security_answer),
                 created_at=now, password_changed_at=now)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # taken by a sign-up that committed after our check
+        raise DomainError("Username or email already exists.") from None
     audit.record("signup", user, target_user=user)
     return user
 

@@ -116,3 +116,16 @@ def test_password_inputs_allow_managers_and_long_passwords(client, make_user):
         found = re.search(r'maxlength="(\d+)"', tag)
         assert found is None or int(found.group(1)) >= 128, tag
         assert "onpaste" not in tag
+
+
+def test_email_taken_between_check_and_write_is_a_form_error(client, make_user, monkeypatch):
+    from app.account import services
+
+    make_user(username="holder", email="wanted@example.com")
+    user = make_user(username="racer", email="racer@example.com")
+    login(client, "racer", PASSWORD)
+    monkeypatch.setattr(services, "name_taken", lambda *a, **k: None)
+    response = client.submit("/account", {"display_name": "R", "email": "WANTED@example.com",
+                                          "current_password": PASSWORD})
+    assert response.status_code == 422 and 'id="email-error"' in response.get_data(as_text=True)
+    assert reload(user).email == "racer@example.com"

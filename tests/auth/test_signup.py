@@ -130,3 +130,14 @@ def test_unicode_passphrase_is_normalised(client):
                                                 password_confirm=composed)).status_code == 303
     client.submit("/logout", page="/account/sessions")
     assert client.submit("/login", {"login": "ada", "password": decomposed}).status_code == 303
+
+
+def test_name_taken_between_check_and_write_is_a_form_error(client, make_user, monkeypatch):
+    from app.auth import services
+
+    make_user(username="ADA", email="first@example.com")
+    monkeypatch.setattr(services, "name_taken", lambda *a, **k: None)  # the race: check passes
+    response = client.submit("/signup", signup_data())
+    assert response.status_code == 422
+    assert "already exists" in field_error(response.get_data(as_text=True), "username")
+    assert user_count() == 1
