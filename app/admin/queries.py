@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, case, cast, func, or_, select
 
 from app.admin import paging
 from app.auth import sessions
@@ -140,14 +140,34 @@ class UserRow:
     plan: str
 
 
+# Up to this many matches, a search collects them first and sorts only those.
+FEW_MATCHES = 5000
+
+
+def _matching(q: str, total: int):
+    """The search condition, shaped for the planner: few matches are gathered by the
+    (trigram) indexes first, many are met while walking the sort order's index."""
+    search = user_search(q)
+    if total > FEW_MATCHES:
+        return search
+    if db.session.get_bind().dialect.name == "postgresql":
+        # An array parameter makes PostgreSQL fetch the matches, then sort them (a plain
+        # IN lets it walk the whole sort index looking for them).
+        matches = select(func.array_agg(User.id)).where(search).scalar_subquery()
+        return User.id == any_(cast(matches, ARRAY(Integer)))
+    return User.id.in_(select(User.id).where(search))
+
+
 def user_page(q: str, sort: str, page: int, per_page: int) -> paging.Page:
     """Deferred join: the page's ids come from an index, then one query fetches those rows."""
     sweep_sessions()
     ids_query = select(User.id).order_by(*_order(sort))
     if q:
-        ids_query = ids_query.where(user_search(q))
+        total = paging.count(select(User.id).where(user_search(q)))
+        ids_query = ids_query.where(_matching(q, total))
+    else:
+        total = paging.count(select(User.id))
     ids, has_next = paging.fetch(ids_query, page, per_page)
-    total = paging.count(ids_query)
     return paging.Page(_user_rows(ids), page, per_page, has_next, total)
 
 
@@ -179,8 +199,12 @@ def session_page(user_id: int | None, page: int, per_page: int) -> paging.Page:
     query = select(UserSession).where(UserSession.ended_at.is_(None))
     if user_id is not None:
         query = query.where(UserSession.user_id == user_id)
-    items, has_next = paging.fetch(
-        query.order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()), page, per_page)
+    ids, has_next = paging.fetch(
+        query.with_only_columns(UserSession.id)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()), page, per_page)
+    found = {r.id: r for r in db.session.scalars(select(UserSession).where(
+        UserSession.id.in_(ids)))} if ids else {}
+    items = [found[i] for i in ids if i in found]
     # users.open_sessions is exact after the sweep, and summing it is cheaper than counting rows
     total_query = select(func.coalesce(func.sum(User.open_sessions), 0))
     if user_id is not None:

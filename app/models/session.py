@@ -18,8 +18,10 @@ class UserSession(db.Model):
               postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
         Index("ix_user_sessions_open_seen", "last_seen_at",
               postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
-        # Lets the sweep's lifetime test use an index too (migration 0002).
-        Index("ix_user_sessions_open_created", "created_at",
+        # The sweep's idle and lifetime tests, per kind of session, by index (migration 0002).
+        Index("ix_user_sessions_open_remember_seen", "remember", "last_seen_at",
+              postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
+        Index("ix_user_sessions_open_remember_created", "remember", "created_at",
               postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
     )
 

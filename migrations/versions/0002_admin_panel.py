@@ -5,7 +5,8 @@ Revises: 0001
 
 - (created_at, id) and (open_sessions, id) replace the single-column indexes so the admin table
   pages through newest-first or by live-session count with an index-only scan, deep pages too.
-- A partial index on open sessions' created_at lets the sweep find expired rows by index.
+- Partial indexes on open sessions' (remember, last_seen_at) and (remember, created_at) let the
+  sweep that runs before every count of live sessions find expired rows by index.
 - PostgreSQL only: pg_trgm GIN indexes make the case-insensitive substring search (ILIKE '%q%')
   an index lookup. They are named trgm_* and left out of the models comparison (migrations/env.py).
 """
@@ -19,6 +20,8 @@ depends_on = None
 
 OPEN = sa.text("ended_at IS NULL")
 TRIGRAM_COLUMNS = ("username", "display_name", "email")
+SWEEP_INDEXES = {"last_seen_at": "ix_user_sessions_open_remember_seen",
+                 "created_at": "ix_user_sessions_open_remember_created"}
 
 
 def _postgres() -> bool:
@@ -35,8 +38,9 @@ def upgrade():
     op.drop_index("ix_users_open_sessions", table_name="users")
     op.create_index("ix_users_created_at_id", "users", ["created_at", "id"])
     op.create_index("ix_users_open_sessions_id", "users", ["open_sessions", "id"])
-    op.create_index("ix_user_sessions_open_created", "user_sessions", ["created_at"],
-                    postgresql_where=OPEN, sqlite_where=OPEN)
+    for column in ("last_seen_at", "created_at"):
+        op.create_index(SWEEP_INDEXES[column], "user_sessions", ["remember", column],
+                        postgresql_where=OPEN, sqlite_where=OPEN)
     if _postgres() and _trigram_available():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for column in TRIGRAM_COLUMNS:
@@ -48,8 +52,8 @@ def downgrade():
     if _postgres():
         for column in TRIGRAM_COLUMNS:
             op.execute(f"DROP INDEX IF EXISTS trgm_users_{column}")
-    op.drop_index("ix_user_sessions_open_created", table_name="user_sessions",
-                  postgresql_where=OPEN, sqlite_where=OPEN)
+    for name in SWEEP_INDEXES.values():
+        op.drop_index(name, table_name="user_sessions", postgresql_where=OPEN, sqlite_where=OPEN)
     op.drop_index("ix_users_open_sessions_id", table_name="users")
     op.drop_index("ix_users_created_at_id", table_name="users")
     op.create_index("ix_users_open_sessions", "users", ["open_sessions"])

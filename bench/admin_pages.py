@@ -1,0 +1,98 @@
+"""Time the admin pages on a seeded database (bench/seed.py) through the real app.
+
+    python bench/admin_pages.py postgresql+psycopg://postgres@127.0.0.1:5432/gatehouse_bench
+    python bench/admin_pages.py sqlite:///bench/gatehouse-bench.db --runs 30
+
+The app is create_app() with that DATABASE_URL, driven by Flask's test client signed in as the
+seeded admin (a real session record, as a browser's cookie would carry). Each page is fetched
+a few times to warm up, then --runs times; the median and 95th percentile are printed.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from seed import SURNAMES  # noqa: E402
+
+TARGET_MS = 50
+
+
+def pages(today) -> list[tuple[str, str]]:
+    return [
+        ("users, page 1", "/admin/users"),
+        (f"users, search '{SURNAMES[123]}'", f"/admin/users?q={SURNAMES[123]}"),
+        ("users, sort by live sessions", "/admin/users?sort=-sessions"),
+        ("users, page 1000", "/admin/users?page=1000"),
+        ("sessions, page 1", "/admin/sessions"),
+        ("stats, 90 days", f"/admin/stats?start={today - timedelta(days=89)}&end={today}"),
+        ("stats.tsv, 366 days", f"/admin/stats.tsv?start={today - timedelta(days=365)}"
+                                f"&end={today}"),
+    ]
+
+
+def signed_in_client(app):
+    from sqlalchemy import select
+
+    from app.auth import sessions
+    from app.extensions import db
+    from app.models import User
+
+    with app.test_request_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        _, token = sessions.start(admin, remember=True, ip="127.0.0.1", user_agent="bench")
+        db.session.commit()
+        admin_id = admin.id
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie.update(sid=token, _user_id=str(admin_id), _fresh=True)
+    return client
+
+
+def measure(client, url: str, runs: int, warmup: int = 3) -> list[float]:
+    timings = []
+    for n in range(warmup + runs):
+        began = time.perf_counter()
+        response = client.get(url)
+        body = response.get_data()
+        elapsed = (time.perf_counter() - began) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: HTTP {response.status_code}\n{body[:500]!r}")
+        if n >= warmup:
+            timings.append(elapsed)
+    return timings
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("database_url")
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+
+    from app import create_app
+    from app.extensions import utcnow
+
+    app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench",
+                      "RATELIMIT_STORAGE_URI": "memory://"})
+    client = signed_in_client(app)
+    print(f"{args.database_url.split(':')[0]}, {args.runs} runs per page (ms)")
+    print(f"{'page':40} {'median':>8} {'p95':>8}")
+    for label, url in pages(utcnow().date()):
+        timings = measure(client, url, args.runs)
+        median = statistics.median(timings)
+        flag = "" if median < TARGET_MS else f"  (over {TARGET_MS} ms)"
+        print(f"{label:40} {median:8.1f} {p95(timings):8.1f}{flag}")
+
+
+if __name__ == "__main__":
+    main()
