@@ -103,11 +103,12 @@ def end_all(user: User, reason: str, keep: UserSession | None = None) -> int:
     return _end_where(*conditions, reason=reason)
 
 
-def sweep() -> int:
-    """End every record that has expired, so counts of open sessions are counts of live ones."""
+def sweep(user: User | None = None) -> int:
+    """End every expired record (of `user` only, if given), so open means live."""
     now = utcnow()
     idle = timedelta(minutes=settings.get("session_idle_minutes"))
-    return _end_where(or_(
+    scope = [UserSession.user_id == user.id] if user is not None else []
+    return _end_where(*scope, or_(
         UserSession.expires_at <= now,
         and_(UserSession.remember == false(),
              or_(UserSession.last_seen_at <= now - idle,
@@ -117,7 +118,7 @@ def sweep() -> int:
 
 
 def live_for(user: User) -> list[UserSession]:
-    sweep()
+    sweep(user)
     return list(db.session.scalars(
         select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
         .order_by(UserSession.last_seen_at.desc())))
