@@ -126,11 +126,20 @@ def load_sqlite(url: str, data) -> None:
     import sqlite3
 
     conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    conn.execute("PRAGMA synchronous=OFF")  # a bench file: rebuilt, not recovered, on a crash
+    names = [table for table, _ in TABLES]
+    indexes = conn.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({', '.join('?' * len(names))})", names).fetchall()
+    for name, _ in indexes:
+        conn.execute(f"DROP INDEX {name}")
     for (table, columns), rows in zip(TABLES, data):
         marks = ", ".join("?" * len(columns))
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
         for i in range(0, len(rows), 50_000):
             conn.executemany(sql, [tuple(_sqlite(v) for v in row) for row in rows[i:i + 50_000]])
+    for _, definition in indexes:
+        conn.execute(definition)
     conn.commit()
     conn.execute("ANALYZE")
     conn.close()
