@@ -16,8 +16,6 @@ class UserSession(db.Model):
     __table_args__ = (
         Index("ix_user_sessions_open_expiry", "expires_at",
               postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
-        Index("ix_user_sessions_open_seen", "last_seen_at",
-              postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
         # The sweep's idle and lifetime tests, per kind of session, by index (migration 0002).
         Index("ix_user_sessions_open_remember_seen", "remember", "last_seen_at",
               postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),

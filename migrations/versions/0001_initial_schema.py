@@ -222,7 +222,6 @@ def upgrade():
     )
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index('ix_user_sessions_open_expiry', ['expires_at'], unique=False, postgresql_where=sa.text('ended_at IS NULL'), sqlite_where=sa.text('ended_at IS NULL'))
-        batch_op.create_index('ix_user_sessions_open_seen', ['last_seen_at'], unique=False, postgresql_where=sa.text('ended_at IS NULL'), sqlite_where=sa.text('ended_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
     op.create_table('project_assignees',
@@ -246,7 +245,6 @@ def downgrade():
     op.drop_table('project_assignees')
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
-        batch_op.drop_index('ix_user_sessions_open_seen', postgresql_where=sa.text('ended_at IS NULL'), sqlite_where=sa.text('ended_at IS NULL'))
         batch_op.drop_index('ix_user_sessions_open_expiry', postgresql_where=sa.text('ended_at IS NULL'), sqlite_where=sa.text('ended_at IS NULL'))
 
     op.drop_table('user_sessions')
