@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from app import audit, passwords, settings
 from app.auth import sessions
 from app.auth.services import name_taken
+from app.billing import plans
 from app.errors import DomainError, NotFound
 from app.extensions import db, utcnow
 from app.models import Organization, User, UserSession
@@ -146,6 +147,7 @@ def delete_user(actor: User, user: User, confirm_username: str) -> None:
         raise DomainError(f"{user.username} owns {', '.join(owned)}. Transfer or delete "
                           f"{'that organization' if len(owned) == 1 else 'those organizations'} "
                           "first.")
+    plans.require_not_charging(user=user, what=user.username)
     audit.record("admin.user_deleted", actor, target=user.username,
                  detail=f"user id {user.id}, email {user.email or '-'}")
     db.session.execute(delete(User).where(User.id == user.id))

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.errors import DomainError
 from app.extensions import db, utcnow
 from app.models import Organization, Subscription, User
 
@@ -51,3 +52,20 @@ def for_user(user: User) -> PlanState:
 def for_org(org: Organization) -> PlanState:
     return state_of(db.session.scalar(
         select(Subscription).where(Subscription.organization_id == org.id)))
+
+
+# Stripe goes on charging for these until the subscription is cancelled there.
+CHARGING_STATUSES = {"active", "trialing", "past_due", "unpaid", "incomplete"}
+
+
+def require_not_charging(*, user: User | None = None, org: Organization | None = None,
+                         what: str) -> None:
+    """Refuse to delete a workspace that Stripe still bills: the charges would go on unseen."""
+    owner = Subscription.user_id == user.id if user is not None else \
+        Subscription.organization_id == org.id
+    status = db.session.scalar(select(Subscription.status).where(
+        owner, Subscription.source == "stripe",
+        Subscription.status.in_(CHARGING_STATUSES)))
+    if status is not None:
+        raise DomainError(f"{what} has a Stripe subscription ({status}). Cancel it in the "
+                          "billing portal first; nothing was deleted.")

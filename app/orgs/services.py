@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 
 from app import audit, limits, settings
+from app.billing import plans
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.extensions import db, utcnow
 from app.models import (Invitation, Membership, Organization, Project, ProjectAssignee, Role,
@@ -130,6 +131,7 @@ def delete_org(org: Organization, actor: User, confirm_slug: str) -> None:
     require(actor, org, Action.DELETE_ORG)
     if confirm_slug.strip().lower() != org.slug:
         raise DomainError("The short name you typed does not match; nothing was deleted.")
+    plans.require_not_charging(org=org, what=org.name)
     audit.record("org.deleted", actor, target=org.slug, detail=org.name)
     workspace.forget(org)
     project_ids = select(Project.id).where(Project.organization_id == org.id)

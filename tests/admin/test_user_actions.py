@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from app import passwords
 from app.extensions import db
-from app.models import (AuditEvent, Invitation, Membership, Project, User, UserSession)
+from app.models import (AuditEvent, Invitation, Membership, Project, Subscription, User,
+                        UserSession)
 from tests.factories import PASSWORD
 
 NEW_PASSWORD = "a brand new passphrase for you"
@@ -254,6 +255,19 @@ def test_delete_refused_for_an_organization_owner_and_names_it(admin_client, mak
     assert response.status_code == 422
     assert "olga owns olgas-lab" in response.get_data(as_text=True)
     assert reload(owner.id) is not None
+
+
+def test_delete_refused_while_stripe_still_bills_the_person(admin_client, make_user):
+    payer = make_user(username="paula")
+    db.session.add(Subscription(user_id=payer.id, plan="solo", status="active",
+                                source="stripe", stripe_subscription_id="sub_paula"))
+    db.session.commit()
+    response = admin_client.submit(f"/admin/users/{payer.id}/delete",
+                                   {"confirm_username": "paula"},
+                                   page=f"/admin/users/{payer.id}/edit")
+    assert response.status_code == 422
+    assert "paula has a Stripe subscription (active)" in response.get_data(as_text=True)
+    assert reload(payer.id) is not None
 
 
 def test_nobody_deletes_themselves(admin_client, admin, make_user):

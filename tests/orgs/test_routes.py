@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (AuditEvent, Invitation, Membership, Organization, Project,
-                        ProjectAssignee, Role, UserSession)
+                        ProjectAssignee, Role, Subscription, UserSession)
 
 ORG_FORM = {"slug": "Acme-Lab", "name": "Acme Laboratory", "description": "We test things.",
             "email": "lab@example.com", "phone": "+44 20 7946 0000", "location": "London"}
@@ -142,6 +142,25 @@ def test_delete_needs_the_slug_and_takes_everything_with_it(client, make_user, m
     assert db.session.get(UserSession, record.id).workspace_org_id is None
     assert count(AuditEvent, AuditEvent.action == "org.deleted") == 1
     assert client.get("/").status_code == 200
+
+
+def test_delete_refused_while_stripe_still_bills_the_organization(client, make_user, make_org,
+                                                                 login_as):
+    alice = make_user("alice")
+    org = make_org(owner=alice, slug="acme")
+    db.session.add(Subscription(organization_id=org.id, plan="team", status="past_due", seats=3,
+                                source="stripe", stripe_subscription_id="sub_live"))
+    db.session.commit()
+    login_as(alice)
+    response = client.submit("/orgs/acme/delete", {"confirm_slug": "acme"}, page="/orgs/acme",
+                             follow_redirects=True)
+    assert "has a Stripe subscription (past_due)" in response.get_data(as_text=True)
+    assert count(Organization) == 1
+
+    db.session.get(Subscription, 1).status = "canceled"
+    db.session.commit()
+    client.submit("/orgs/acme/delete", {"confirm_slug": "acme"}, page="/orgs/acme")
+    assert count(Organization) == 0
 
 
 def test_transfer_makes_the_old_owner_a_maintainer(client, make_user, make_org, login_as):
