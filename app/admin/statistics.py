@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import distinct, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from app.extensions import db
-from app.models import AuditEvent
+from app.extensions import db, utcnow
+from app.models import AuditEvent, DailyStat
 
 
 @dataclass(frozen=True)
@@ -52,17 +53,58 @@ def _aggregate(column: Column):
     return func.count().filter(AuditEvent.action.in_(column.actions))
 
 
-def per_day(start: date, end: date) -> list[Day]:
-    """Every day from start to end, zeros included; one grouped query over the `day` index."""
+def _counted(days: list[date]) -> dict[date, tuple[int, ...]]:
+    """These days counted from the audit log in one grouped query over the `day` index."""
+    if not days:
+        return {}
     actions = sorted({a for c in COLUMNS for a in c.actions})
-    rows = db.session.execute(
-        select(AuditEvent.day, *(_aggregate(c) for c in COLUMNS))
-        .where(AuditEvent.day.between(start, end), AuditEvent.action.in_(actions))
-        .group_by(AuditEvent.day))
-    found = {row[0]: tuple(int(v) for v in row[1:]) for row in rows}
+    low, high = min(days), max(days)
+    query = (select(AuditEvent.day, *(_aggregate(c) for c in COLUMNS))
+             .where(AuditEvent.day.between(low, high), AuditEvent.action.in_(actions))
+             .group_by(AuditEvent.day))
+    if len(days) != (high - low).days + 1:  # gaps: skip the days already stored
+        query = query.where(AuditEvent.day.in_(days))
+    found = {row[0]: tuple(int(v) for v in row[1:]) for row in db.session.execute(query)}
     zeros = (0,) * len(COLUMNS)
-    span = (end - start).days
-    return [Day(d, found.get(d, zeros)) for d in (start + timedelta(n) for n in range(span + 1))]
+    return {d: found.get(d, zeros) for d in days}
+
+
+def _stored(start: date, end: date) -> dict[date, tuple[int, ...]]:
+    """The stored days of this range that have every metric (a metric added later is counted)."""
+    values: dict[date, dict[str, int]] = {}
+    for day, metric, value in db.session.execute(
+            select(DailyStat.day, DailyStat.metric, DailyStat.value)
+            .where(DailyStat.day.between(start, end))):
+        values.setdefault(day, {})[metric] = value
+    return {day: tuple(found[c.key] for c in COLUMNS) for day, found in values.items()
+            if all(c.key in found for c in COLUMNS)}
+
+
+def _store(computed: dict[date, tuple[int, ...]]) -> None:
+    """Insert these days in a transaction of their own; a day another request stored first
+    is skipped (same values: both counted the same closed day)."""
+    rows = [{"day": day, "metric": c.key, "value": v}
+            for day, values in computed.items() for c, v in zip(COLUMNS, values)]
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.engine.dialect.name]
+    with db.engine.begin() as connection:
+        connection.execute(dialect.insert(DailyStat).on_conflict_do_nothing(), rows)
+
+
+def per_day(start: date, end: date) -> list[Day]:
+    """Every day from start to end, zeros included, counted in SQL.
+
+    Days before yesterday (UTC) are counted once and then read from `daily_stats`; yesterday and
+    today are always counted live, as an event of yesterday may still be committing after midnight.
+    Exact because audit.record only ever writes the current UTC day, so a closed day never changes.
+    """
+    span = [start + timedelta(n) for n in range((end - start).days + 1)]
+    last_closed = utcnow().date() - timedelta(days=2)
+    stored = _stored(start, min(end, last_closed)) if start <= last_closed else {}
+    missing = [d for d in span if d <= last_closed and d not in stored]
+    counted = _counted(missing + [d for d in span if d > last_closed])
+    if missing:
+        _store({d: counted[d] for d in missing})
+    return [Day(d, stored[d] if d in stored else counted[d]) for d in span]
 
 
 def totals(days: list[Day]) -> tuple[int, ...]:

@@ -1,5 +1,5 @@
 """Every model, imported so the metadata (and Alembic) sees all tables."""
-from app.models.audit import AuditEvent
+from app.models.audit import AuditEvent, DailyStat
 from app.models.billing import BillingCustomer, StripeEvent, Subscription
 from app.models.organization import Invitation, Membership, Organization, Role
 from app.models.project import Project, ProjectAssignee
@@ -9,7 +9,7 @@ from app.models.setting import Setting
 from app.models.user import User
 
 __all__ = [
-    "AuditEvent", "BillingCustomer", "Invitation", "Membership", "Organization", "Project",
-    "ProjectAssignee", "RecoveryLink", "Role", "Setting", "StripeEvent", "Subscription", "User",
-    "UserSession",
+    "AuditEvent", "BillingCustomer", "DailyStat", "Invitation", "Membership", "Organization",
+    "Project", "ProjectAssignee", "RecoveryLink", "Role", "Setting", "StripeEvent", "Subscription",
+    "User", "UserSession",
 ]

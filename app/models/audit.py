@@ -32,3 +32,16 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(255))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class DailyStat(db.Model):
+    """One statistic of one closed day, computed once from `audit_events` (app.admin.statistics).
+
+    Every metric of a computed day is stored, zeros included, so a day with rows is complete.
+    """
+
+    __tablename__ = "daily_stats"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int]

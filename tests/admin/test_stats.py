@@ -6,10 +6,11 @@ import io
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
+from app.admin import statistics
 from app.extensions import db, utcnow
-from app.models import AuditEvent
+from app.models import AuditEvent, DailyStat
 
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
 
@@ -109,3 +110,66 @@ def test_aggregation_runs_in_one_query(admin_client, admin, count_queries):
         return count()
 
     assert run("2026-03-02") == run("2026-03-25")
+
+
+def stats_table(client, start: date, end: date) -> list[list[str]]:
+    response = client.get(f"/admin/stats.tsv?start={start}&end={end}")
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter="\t"))[1:]
+
+
+def test_a_closed_day_is_counted_once_then_read_from_daily_stats(admin_client, admin,
+                                                                    make_user, count_queries):
+    seed(admin.id, make_user(username="yan").id)
+    with count_queries() as cold:
+        assert stats_table(admin_client, D1, D3) == EXPECTED
+    stored = db.session.execute(select(DailyStat.day, func.count()).group_by(DailyStat.day)
+                                .order_by(DailyStat.day)).all()
+    assert stored == [(D1, len(statistics.COLUMNS)), (D2, len(statistics.COLUMNS)),
+                      (D3, len(statistics.COLUMNS))]  # the empty day too: zeros are stored
+    add(D2, "signup", times=40)  # cannot happen for a closed day: proves the table is read
+    db.session.commit()
+    with count_queries() as warm:
+        assert stats_table(admin_client, D1, D3) == EXPECTED
+    assert warm() == cold() - 2  # neither the count over audit_events nor the insert
+
+
+def test_only_the_missing_days_of_a_range_are_counted(admin_client, admin, make_user):
+    seed(admin.id, make_user(username="zed").id)
+    assert stats_table(admin_client, D2, D2) == EXPECTED[1:2]
+    add(D2, "signup", times=40)  # would show if D2 were counted again
+    db.session.commit()
+    assert stats_table(admin_client, D1, D3) == EXPECTED
+
+
+def test_yesterday_and_today_are_always_counted_live(admin_client, admin):
+    today = utcnow().date()
+    yesterday, closed = today - timedelta(days=1), today - timedelta(days=2)
+    for day in (closed, yesterday, today):
+        add(day, "login.ok", admin.id)
+    db.session.commit()
+    first = stats_table(admin_client, closed, today)
+    assert [row[2] for row in first] == ["1", "1", "1"]
+    add(yesterday, "login.ok", admin.id, times=2)  # committed just after midnight
+    add(today, "login.ok", admin.id, times=5)
+    db.session.commit()
+    assert [row[2] for row in stats_table(admin_client, closed, today)] == ["1", "3", "6"]
+    assert db.session.scalars(select(DailyStat.day).distinct()).all() == [closed]
+
+
+def test_stored_values_equal_the_live_count(admin_client, admin, make_user):
+    other = make_user(username="abe").id
+    today = utcnow().date()
+    for n in range(2, 40):
+        day = today - timedelta(days=n)
+        add(day, "login.ok", admin.id, times=n % 4 + 1)
+        add(day, "session.active", other if n % 3 else admin.id, times=n % 5 + 1)
+        if n % 2:
+            add(day, "signup", times=n % 7 + 1)
+    db.session.commit()
+    start, end = today - timedelta(days=39), today - timedelta(days=2)
+    span = [start + timedelta(n) for n in range((end - start).days + 1)]
+    live = [[d.isoformat(), *map(str, v)] for d, v in statistics._counted(span).items()]
+    assert stats_table(admin_client, start, end) == live  # counted and stored
+    assert stats_table(admin_client, start, end) == live  # read back
+    assert stats_table(admin_client, start, today)[:-2] == live
