@@ -21,6 +21,9 @@ class UserSession(db.Model):
               postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
         Index("ix_user_sessions_open_remember_created", "remember", "created_at",
               postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
+        # The admin's list of live sessions, most recently seen first, read from an index (0005).
+        Index("ix_user_sessions_open_seen_id", "last_seen_at", "id",
+              postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
