@@ -1,4 +1,4 @@
-"""Command-line tools: `flask create-admin`, `flask ensure-admin`."""
+"""Command-line tools: `flask create-admin`, `flask ensure-admin` (and `flask billing-setup`)."""
 from __future__ import annotations
 
 import click
@@ -12,8 +12,11 @@ from app.models import User
 
 
 def register(app: Flask) -> None:
+    from app.billing import cli as billing_cli
+
     app.cli.add_command(create_admin)
     app.cli.add_command(ensure_admin)
+    billing_cli.register(app)
 
 
 @click.command("ensure-admin")

@@ -1,7 +1,7 @@
 """Cookie flags, security headers and the proxy set-up of SPEC §6."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -36,7 +36,15 @@ def init_app(app: Flask) -> None:
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
                                 x_host=proxies, x_port=proxies, x_prefix=proxies)
+    app.before_request(refuse_uploads)
     app.after_request(set_security_headers)
+
+
+def refuse_uploads():
+    """No form here takes a file; one sent anyway is a bad request, not a server error."""
+    if request.mimetype == "multipart/form-data" and request.files:
+        abort(400, "This site does not accept file uploads.")
+    return None
 
 
 def set_security_headers(response):

@@ -10,9 +10,6 @@ from app import passwords
 from app.extensions import db, utcnow
 from app.models import (Membership, Organization, Project, Subscription, User,
                         UserSession)
-# The shared browser fixtures, for tests/admin/test_browser.py (pytest-flask has its own
-# live_server, which these replace here as they do in tests/browser).
-from tests.browser.conftest import browser, live_server, page  # noqa: F401
 
 
 @pytest.fixture
