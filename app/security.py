@@ -57,7 +57,9 @@ def set_security_headers(response):
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Flask-Login keeps the loaded user on g; a signed-in page must not sit in any cache.
-    if getattr(g.get("_login_user"), "is_authenticated", False) or g.get("no_store"):
+    # An error page made without the database (skip_db) must not load the user to decide.
+    if (g.get("skip_db") or g.get("no_store")
+            or getattr(g.get("_login_user"), "is_authenticated", False)):
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response
