@@ -267,7 +267,8 @@ def test_a_killed_worker_is_replaced_and_only_its_request_fails(population, envi
     save("worker-kill", figures)
     # A sync worker serves one request at a time: at most that one request is lost.
     assert len(failures) <= 1, figures
-    assert all(killed_at - 1 <= r.started <= killed_at + 0.5 for r in failures), figures
+    # ...and it was sent before the kill (it may have waited in the listen queue for a while).
+    assert all(r.started <= killed_at + 0.5 for r in failures), figures
     later = [r for r in load.records if r.started > replaced]
     assert later and all(200 <= r.status < 500 for r in later)
     check_acknowledged_writes(url, load)
