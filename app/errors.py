@@ -7,7 +7,7 @@ from flask import Flask, g, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.extensions import db
+from app.extensions import discard_session
 
 log = logging.getLogger("gatehouse")
 
@@ -70,7 +70,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def database_error(exc: Exception):
-        db.session.rollback()
+        discard_session()
         log.error("database error on %s %s: %s", request.method, request.path, exc.__class__)
         return _safe_render(503)
 
@@ -78,7 +78,7 @@ def register_error_handlers(app: Flask) -> None:
     def server_error(exc: InternalServerError):
         log.exception("unhandled error on %s %s", request.method, request.path,
                       exc_info=exc.original_exception)
-        db.session.rollback()
+        discard_session()
         return _safe_render(500)
 
 

@@ -12,6 +12,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Date, DateTime, MetaData, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -72,10 +73,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+def discard_session(close: bool = False) -> None:
+    """Roll back (or close) the request's session; if the database already dropped the
+    connection, even that raises, so the connection is invalidated instead."""
+    try:
+        db.session.close() if close else db.session.rollback()
+    except SQLAlchemyError:
+        db.session().invalidate()
+
+
 def init_app(app: Flask) -> None:
     from app import models  # noqa: F401  (registers every table on the metadata)
 
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in
+    # reverse): a session on a dead connection is invalidated before remove() can raise.
+    app.teardown_appcontext(lambda _exc: discard_session(close=True))
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
