@@ -112,6 +112,16 @@ def test_database_outage_gives_503_pages(database):
     assert client.get("/healthz").get_json()["database"] == "down"
 
 
+def test_sign_in_during_an_outage_is_a_503_not_a_rate_limit_storage_failure(database, caplog):
+    app = offline_app(database, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    with caplog.at_level("WARNING", logger="flask-limiter"):
+        for _ in range(3):
+            response = client.post("/login", data={"login": "ann", "password": "x" * 20})
+            assert response.status_code == 503
+    assert not [r for r in caplog.records if r.name == "flask-limiter"], caplog.text
+
+
 def test_production_config_does_not_propagate_exceptions(database):
     _fresh, instance = database
     app = create_app({**base_config("sqlite://", instance), "TESTING": False})

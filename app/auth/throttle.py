@@ -1,23 +1,38 @@
-"""Flask-Limiter limits for sign-in and recovery, read from the admin settings."""
+"""Flask-Limiter limits for sign-in and recovery, read from the admin settings.
+
+Flask-Limiter takes any error raised here for a storage failure (and switches to its in-memory
+fallback), so while the database is down these use the defaults instead of raising; the view
+itself then answers 503.
+"""
 from __future__ import annotations
 
 from flask import g, request
 from flask_limiter.util import get_remote_address
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import settings
+from app.extensions import discard_session
 from app.models.user import name_key
 
 
+def _setting(key: str) -> int:
+    try:
+        return settings.get(key)
+    except SQLAlchemyError:
+        discard_session()
+        return settings.DEFINITIONS[key].default
+
+
 def login_ip_limit() -> str:
-    return f"{settings.get('login_ip_per_minute')} per minute"
+    return f"{_setting('login_ip_per_minute')} per minute"
 
 
 def login_account_limit() -> str:
-    return f"{settings.get('login_account_per_minute')} per minute"
+    return f"{_setting('login_account_per_minute')} per minute"
 
 
 def recovery_ip_limit() -> str:
-    return f"{settings.get('recovery_ip_per_hour')} per hour"
+    return f"{_setting('recovery_ip_per_hour')} per hour"
 
 
 def login_account_key() -> str:
@@ -25,7 +40,11 @@ def login_account_key() -> str:
     from app.auth.services import find_account
 
     login = request.form.get("login", "")
-    user = find_account(login) if len(login) <= 254 else None
+    try:
+        user = find_account(login) if len(login) <= 254 else None
+    except SQLAlchemyError:
+        discard_session()
+        user = None
     return f"account:{user.id}" if user else f"name:{name_key(login)[:254]}"
 
 
