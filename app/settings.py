@@ -1,15 +1,18 @@
 """Admin settings: definitions with defaults and ranges, stored as rows of `settings`.
 
-Values are read once per request (one query, kept on `g`), so a change made on one worker is in
-force on every worker at its next request.
+Values are read once per request (kept on `g`) from a per-process copy at most
+SETTINGS_CACHE_SECONDS old (5 s at most; 0 reads the table on every request), so a change made on
+one worker is in force at once on that worker (set_many drops the copy) and on every other worker
+within that bound.
 """
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from app.extensions import db
@@ -68,11 +71,31 @@ def _load() -> dict[str, Any]:
     return {key: stored.get(key, d.default) for key, d in DEFINITIONS.items()}
 
 
+MAX_CACHE_SECONDS = 5.0
+_CACHE = "gatehouse.settings"  # app.extensions key: (loaded at, values), per app and process
+
+
+def _bound() -> float:
+    return min(float(current_app.config.get("SETTINGS_CACHE_SECONDS", 0)), MAX_CACHE_SECONDS)
+
+
+def _cached() -> dict[str, Any]:
+    bound, now = _bound(), time.monotonic()
+    copy = current_app.extensions.get(_CACHE)
+    if copy is not None and now - copy[0] < bound:
+        return copy[1]
+    values = _load()
+    # Not after a write in this request: the values may not be committed yet.
+    if bound > 0 and not g.get("settings_written"):
+        current_app.extensions[_CACHE] = (now, values)
+    return values
+
+
 def all_values() -> dict[str, Any]:
     if not has_request_context():
         return _load()
     if "settings" not in g:
-        g.settings = _load()
+        g.settings = _cached()
     return g.settings
 
 
@@ -103,6 +126,8 @@ def set_many(values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
         if current[key] != value:
             changed[key] = (current[key], value)
             db.session.merge(Setting(key=key, value=json.dumps(value)))
+    current_app.extensions.pop(_CACHE, None)
     if has_request_context():
         g.pop("settings", None)
+        g.settings_written = True
     return changed
