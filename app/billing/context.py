@@ -22,8 +22,9 @@ def _notice(user):
     from app.auth import web
     from app.orgs import workspace
 
-    choice = workspace.current(user, web.current_session())
-    state = plans.for_org(choice.org) if choice else plans.for_user(user)
+    record = web.current_session()
+    choice = workspace.current(user, record)
+    state = plans.state_of(workspace.subscription_here(user, record))
     if not state.in_grace:
         return None
     return (choice.org.name if choice else "Your personal workspace", state.grace_until)

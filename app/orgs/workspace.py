@@ -1,18 +1,21 @@
 """The current workspace: the person's own (None) or one of their organizations.
 
 It is kept on the session record (user_sessions.workspace_org_id), so it follows the sign-in and
-not the browser's cookie jar. `memberships()` and `current()` load once per request (on `g`).
+not the browser's cookie jar. One query per request (kept on `g`) loads what the layout needs:
+the person's organizations with their role, and the subscription of every workspace they can
+switch to, so the grace banner of whichever is current costs no query of its own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import g
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Membership, Organization, Role, User, UserSession
+from app.models import Membership, Organization, Role, Subscription, User, UserSession
 
 PERSONAL = "personal"
 
@@ -21,18 +24,43 @@ PERSONAL = "personal"
 class Choice:
     org: Organization
     role: Role
+    subscription: Subscription | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class _Workspaces:
+    choices: list[Choice]
+    personal_subscription: Subscription | None
+
+
+def _workspaces(user: User) -> _Workspaces:
+    """One query: the user's organizations (by name) with role and subscription, and their own
+    subscription. Cached per request."""
+    cache = g.setdefault("workspace_memberships", {})
+    if user.id not in cache:
+        org_plan, own_plan = aliased(Subscription), aliased(Subscription)
+        rows = db.session.execute(
+            select(Organization, Membership.role, org_plan, own_plan).select_from(User)
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .outerjoin(Organization, Organization.id == Membership.organization_id)
+            .outerjoin(org_plan, org_plan.organization_id == Organization.id)
+            .outerjoin(own_plan, own_plan.user_id == User.id)
+            .where(User.id == user.id).order_by(Organization.name, Organization.id)).all()
+        cache[user.id] = _Workspaces(
+            [Choice(org, Role(role), plan) for org, role, plan, _ in rows if org is not None],
+            rows[0][3] if rows else None)
+    return cache[user.id]
 
 
 def memberships(user: User) -> list[Choice]:
-    """The user's organizations with their role, by name, in one query (cached per request)."""
-    cache = g.setdefault("workspace_memberships", {})
-    if user.id not in cache:
-        rows = db.session.execute(
-            select(Organization, Membership.role).join(
-                Membership, Membership.organization_id == Organization.id)
-            .where(Membership.user_id == user.id).order_by(Organization.name, Organization.id))
-        cache[user.id] = [Choice(org, Role(role)) for org, role in rows]
-    return cache[user.id]
+    """The user's organizations with their role, by name (cached per request)."""
+    return _workspaces(user).choices
+
+
+def subscription_here(user: User, record: UserSession | None) -> Subscription | None:
+    """The subscription row of the current workspace (None on Free), from the same query."""
+    choice = current(user, record)
+    return choice.subscription if choice else _workspaces(user).personal_subscription
 
 
 def current(user: User, record: UserSession | None) -> Choice | None:
