@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 
+from app.admin.paging import Page
 from app.extensions import db
 from app.models import Organization, Project, ProjectAssignee, Role, User
 from app.permissions import Action, allowed, can_manage_project, role_of
@@ -18,22 +19,63 @@ class Row:
     can_manage: bool = False
 
 
-def visible(user: User, org: Organization | None, role: Role | None) -> list[Row]:
-    """The projects of a workspace that `user` may see (SPEC §5), with assignees: two queries."""
-    query = select(Project).order_by(Project.name, Project.id)
+PER_PAGE = 50
+RECENT = 10  # projects on the dashboard
+
+
+def _visible(user: User, org: Organization | None, role: Role | None) -> Select | None:
+    """The projects of a workspace that `user` may see (SPEC §5), as SQL; None for none at all."""
+    query = select(Project)
     if org is None:
-        query = query.where(Project.personal_owner_id == user.id)
-    else:
-        query = query.where(Project.organization_id == org.id)
-        if not allowed(role, Action.SEE_ALL_PROJECTS):
-            if role is None:
-                return []
-            assigned = exists().where(ProjectAssignee.project_id == Project.id,
-                                      ProjectAssignee.user_id == user.id)
-            if role is Role.SUPERVISOR:
-                assigned = or_(assigned, Project.created_by_id == user.id)
-            query = query.where(assigned)
-    projects = list(db.session.scalars(query))
+        return query.where(Project.personal_owner_id == user.id)
+    query = query.where(Project.organization_id == org.id)
+    if allowed(role, Action.SEE_ALL_PROJECTS):
+        return query
+    if role is None:
+        return None
+    assigned = exists().where(ProjectAssignee.project_id == Project.id,
+                              ProjectAssignee.user_id == user.id)
+    if role is Role.SUPERVISOR:
+        assigned = or_(assigned, Project.created_by_id == user.id)
+    return query.where(assigned)
+
+
+def _slice(query: Select | None, order: tuple, limit: int, offset: int = 0
+           ) -> tuple[list[Project], int | None]:
+    """One slice of `query` and the number of rows in all of it, in one query (a window count);
+    the count is None when the slice is empty past the first row (a page beyond the last)."""
+    if query is None:
+        return [], 0
+    rows = db.session.execute(query.add_columns(func.count().over()).order_by(*order)
+                              .limit(limit).offset(offset)).all()
+    if rows:
+        return [project for project, _ in rows], rows[0][1]
+    return [], 0 if offset == 0 else None
+
+
+def page(user: User, org: Organization | None, role: Role | None, number: int,
+         per_page: int = PER_PAGE) -> Page:
+    """One page of the visible projects, newest first, with assignees: two queries (three on a
+    page past the last, which counts on its own)."""
+    query = _visible(user, org, role)
+    projects, total = _slice(query, (Project.created_at.desc(), Project.id.desc()), per_page,
+                             (number - 1) * per_page)
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(
+            query.order_by(None).subquery()))
+    return Page(_rows(user, role, projects), number, per_page, number * per_page < total, total)
+
+
+def recent(user: User, org: Organization | None, role: Role | None, limit: int = RECENT
+           ) -> tuple[list[Row], int]:
+    """The most recently updated visible projects and how many are visible in all."""
+    projects, total = _slice(_visible(user, org, role),
+                             (Project.updated_at.desc(), Project.id.desc()), limit)
+    return _rows(user, role, projects), total or 0
+
+
+def _rows(user: User, role: Role | None, projects: list[Project]) -> list[Row]:
+    """Rows with their assignees, fetched in one query keyed by the projects' ids."""
     rows = {p.id: Row(p, can_manage=can_manage_project(user, p, role)) for p in projects}
     if rows:
         for project_id, person in db.session.execute(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app.admin import paging
 from app.auth.web import current_session
 from app.orgs import workspace
 from app.orgs.web import attempt
@@ -28,8 +29,9 @@ def _status(form) -> int:
 def index():
     org, role = _here()
     can_create = org is None or allowed(role, Action.CREATE_PROJECT)
+    page = queries.page(_me(), org, role, paging.requested()[0])
     return render_template("projects/index.html", org=org, role=role, can_create=can_create,
-                           rows=queries.visible(_me(), org, role))
+                           rows=page.items, page=page)
 
 
 @bp.route("/new", methods=["GET", "POST"])
