@@ -10,8 +10,9 @@ import hashlib
 import secrets
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Protocol, Sequence
 
-from sqlalchemy import false, func, select, true, update
+from sqlalchemy import Row, Select, false, func, select, true, update
 
 from app import audit, settings
 from app.extensions import db, utcnow
@@ -50,17 +51,33 @@ def _expired(record: UserSession, now: datetime) -> bool:
             or (not record.remember and now >= record.last_seen_at + idle))
 
 
-def load(token: str) -> UserSession | None:
+class Rider(Protocol):
+    """What a page needs on every request, fetched in the session lookup's own statement.
+
+    `extend` may only add columns and outer joins (the lookup must find the same record);
+    `keep` gets the rows (one or more, the record first in each) once the record is known live.
+    """
+
+    def extend(self, query: Select) -> Select: ...
+
+    def keep(self, record: UserSession, rows: Sequence[Row]) -> None: ...
+
+
+def load(token: str, rider: Rider | None = None) -> UserSession | None:
     """The live record for a cookie token, touching last_seen; None when dead or unknown."""
-    record = db.session.scalar(select(UserSession).where(
-        UserSession.token_hash == digest(token), UserSession.ended_at.is_(None)))
-    if record is None:
+    query = select(UserSession).where(
+        UserSession.token_hash == digest(token), UserSession.ended_at.is_(None))
+    rows = db.session.execute(rider.extend(query) if rider else query).all()
+    if not rows:
         return None
+    record = rows[0][0]
     now = utcnow()
     if _expired(record, now):
         _end_where(UserSession.id == record.id, reason="expired")
         db.session.commit()
         return None
+    if rider is not None:
+        rider.keep(record, rows)
     if now - record.last_seen_at >= SEEN_RESOLUTION:
         if record.last_seen_at.date() != now.date():
             audit.record("session.active", record.user)  # feeds "active users" per day

@@ -11,8 +11,11 @@ from app.models import User, UserSession
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    from app.orgs import workspace
+
     token = session.get("sid")
-    record = sessions.load(token) if isinstance(token, str) else None
+    # The layout's workspaces and plans come in the same statement as the session record.
+    record = sessions.load(token, workspace.PRELOAD) if isinstance(token, str) else None
     if record is None or str(record.user_id) != user_id or record.user.is_disabled:
         session.clear()
         return None

@@ -1,16 +1,16 @@
 """The current workspace: the person's own (None) or one of their organizations.
 
 It is kept on the session record (user_sessions.workspace_org_id), so it follows the sign-in and
-not the browser's cookie jar. One query per request (kept on `g`) loads what the layout needs:
-the person's organizations with their role, and the subscription of every workspace they can
-switch to, so the grace banner of whichever is current costs no query of its own.
+not the browser's cookie jar. What the layout needs — the person's organizations with their
+role, and the subscription of every workspace they can switch to (for the grace banner) — comes
+with the session lookup of each request (PRELOAD), in the same statement, and is kept on `g`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from app.errors import NotFound
@@ -18,6 +18,9 @@ from app.extensions import db
 from app.models import Membership, Organization, Role, Subscription, User, UserSession
 
 PERSONAL = "personal"
+# Made once: an alias builds proxies of all its columns on first use, which cost more per
+# request than the query itself.
+_ORG_PLAN, _OWN_PLAN = aliased(Subscription), aliased(Subscription)
 
 
 @dataclass(frozen=True)
@@ -33,23 +36,46 @@ class _Workspaces:
     personal_subscription: Subscription | None
 
 
-def _workspaces(user: User) -> _Workspaces:
-    """One query: the user's organizations (by name) with role and subscription, and their own
-    subscription. Cached per request."""
-    cache = g.setdefault("workspace_memberships", {})
-    if user.id not in cache:
-        org_plan, own_plan = aliased(Subscription), aliased(Subscription)
-        rows = db.session.execute(
-            select(Organization, Membership.role, org_plan, own_plan).select_from(User)
-            .outerjoin(Membership, Membership.user_id == User.id)
+def _with_workspaces(query: Select, user_id) -> Select:
+    """`query` plus, by outer joins from `user_id`, one row per organization of the user (by
+    name) with role and subscription, and the user's own subscription."""
+    return (query.add_columns(Organization, Membership.role, _ORG_PLAN, _OWN_PLAN)
+            .outerjoin(Membership, Membership.user_id == user_id)
             .outerjoin(Organization, Organization.id == Membership.organization_id)
-            .outerjoin(org_plan, org_plan.organization_id == Organization.id)
-            .outerjoin(own_plan, own_plan.user_id == User.id)
-            .where(User.id == user.id).order_by(Organization.name, Organization.id)).all()
-        cache[user.id] = _Workspaces(
-            [Choice(org, Role(role), plan) for org, role, plan, _ in rows if org is not None],
-            rows[0][3] if rows else None)
-    return cache[user.id]
+            .outerjoin(_ORG_PLAN, _ORG_PLAN.organization_id == Organization.id)
+            .outerjoin(_OWN_PLAN, _OWN_PLAN.user_id == user_id)
+            .order_by(Organization.name, Organization.id))
+
+
+def _keep(user_id: int, rows) -> _Workspaces:
+    """Cache for this request the workspaces of rows ending in (org, role, org plan, own plan)."""
+    found = _Workspaces([Choice(org, Role(role), plan) for *_, org, role, plan, _own in rows
+                         if org is not None], rows[0][-1] if rows else None)
+    g.setdefault("workspace_memberships", {})[user_id] = found
+    return found
+
+
+def _workspaces(user: User) -> _Workspaces:
+    """The user's workspaces, from the session lookup (PRELOAD) or one query; cached per
+    request."""
+    cache = g.setdefault("workspace_memberships", {})
+    if user.id in cache:
+        return cache[user.id]
+    query = _with_workspaces(select().select_from(User), User.id).where(User.id == user.id)
+    return _keep(user.id, db.session.execute(query).all())
+
+
+class _Preload:
+    """Rides on the session lookup of every request (app/auth/web.py), saving a query a page."""
+
+    def extend(self, query: Select) -> Select:
+        return _with_workspaces(query, UserSession.user_id)
+
+    def keep(self, record: UserSession, rows) -> None:
+        _keep(record.user_id, rows)
+
+
+PRELOAD = _Preload()
 
 
 def memberships(user: User) -> list[Choice]:
