@@ -1,0 +1,51 @@
+"""How a request's transaction ends: COMMIT when it only read (psycopg keeps its prepared
+statements), otherwise ROLLBACK — a write the view did not commit never reaches the database."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from app.extensions import db, only_read
+from app.models import User
+
+
+def name_of(user_id: int) -> str:
+    db.session.expire_all()
+    return db.session.scalar(select(User.display_name).where(User.id == user_id))
+
+
+def test_a_request_that_only_read_ends_with_commit(app, make_user):
+    user_id = make_user("alice").id
+    with app.app_context():
+        db.session.scalar(select(User).where(User.id == user_id))
+        assert only_read(db.session())
+    with app.app_context():
+        assert not only_read(db.session())  # nothing ran: nothing to commit
+
+
+def test_uncommitted_writes_are_rolled_back(app, make_user):
+    user_id = make_user("alice", display_name="Alice").id
+    with app.app_context():  # a statement that writes
+        db.session.execute(update(User).where(User.id == user_id).values(display_name="Core"))
+        assert not only_read(db.session())
+    assert name_of(user_id) == "Alice"
+    with app.app_context():  # a change flushed by a later query
+        db.session.get(User, user_id).display_name = "Flushed"
+        db.session.scalar(select(User.id).where(User.display_name == "Flushed"))
+        assert not only_read(db.session())
+    assert name_of(user_id) == "Alice"
+    with app.app_context():  # a change still pending
+        db.session.get(User, user_id).display_name = "Pending"
+        assert not only_read(db.session())
+    assert name_of(user_id) == "Alice"
+    with app.app_context():  # a locking read (SQLite has no FOR UPDATE: it drops the clause)
+        db.session.execute(select(User.id).with_for_update())
+        assert only_read(db.session()) is (db.engine.dialect.name == "sqlite")
+
+
+def test_a_failed_request_is_never_committed(app, make_user):
+    user_id = make_user("alice", display_name="Alice").id
+    ctx = app.app_context()
+    ctx.push()
+    db.session.get(User, user_id).display_name = "Half done"
+    ctx.pop(RuntimeError("the view failed"))
+    assert name_of(user_id) == "Alice"
