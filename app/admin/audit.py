@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from app.admin import bp, paging, queries
+from app import paging
+from app.admin import bp, queries
 from app.admin.export import text_error, tsv_response
 from app.admin.forms import AuditFilterForm
 from app.admin.web import url_with

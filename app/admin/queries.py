@@ -8,7 +8,7 @@ from datetime import date
 from flask import abort
 from sqlalchemy import ARRAY, ColumnElement, Integer, any_, case, cast, func, or_, select
 
-from app.admin import paging
+from app import paging
 from app.auth import sessions
 from app.billing import plans
 from app.extensions import db

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from app.admin import bp, paging, queries, services
+from app import paging
+from app.admin import bp, queries, services
 from app.admin.web import actor, back_to, url_with
 from app.errors import DomainError, NotFound
 from app.extensions import db

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Select, exists, func, or_, select
 
-from app.admin.paging import Page
+from app.paging import Page
 from app.extensions import db
 from app.models import Organization, Project, ProjectAssignee, Role, User
 from app.permissions import Action, allowed, can_manage_project, role_of

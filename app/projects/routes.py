@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.admin import paging
+from app import paging
 from app.auth.web import current_session
 from app.orgs import workspace
 from app.orgs.web import attempt

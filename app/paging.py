@@ -1,4 +1,4 @@
-"""Page numbers for the admin tables, without loading more than one page of rows."""
+"""Page numbers for tables (admin lists, projects), without loading more than one page of rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
