@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None, **overrides) -> Flask:
     """Build the app; `config` and `overrides` win over instance/config.py and the environment."""
-    from app import cli, config as configuration, errors, extensions, security
+    from app import cli, config as configuration, errors, extensions, ids, security
 
     app = Flask(
         __name__,
@@ -19,6 +19,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.url_map.converters["int"] = ids.IdConverter  # before any route is added
     configuration.load(app, {**(config or {}), **overrides})
     extensions.init_app(app)
     register_blueprints(app)

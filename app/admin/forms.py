@@ -1,7 +1,7 @@
 """Admin forms: the shape of the input; the rules live in services."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 
 from flask_wtf import FlaskForm
@@ -74,6 +74,10 @@ def _date_field(label: str) -> DateField:
     return DateField(label, [Optional()], format="%Y-%m-%d")
 
 
+# Nothing is recorded before this; it also keeps the default range's arithmetic in bounds.
+EARLIEST_STATS_DAY = date(2000, 1, 1)
+
+
 class DateRangeForm(_GetForm):
     start = DateField("From", format="%Y-%m-%d")
     end = DateField("To", format="%Y-%m-%d")
@@ -84,6 +88,9 @@ class DateRangeForm(_GetForm):
         for f in (self.start, self.end):
             if f.raw_data and f.raw_data[0].strip() and f.data is None:
                 f.errors = ["Enter a date as YYYY-MM-DD."]
+        for f in (self.start, self.end):
+            if f.data is not None and f.data < EARLIEST_STATS_DAY:
+                f.errors = [f"Choose a date from {EARLIEST_STATS_DAY} on."]
         if self.start.errors or self.end.errors:
             return False
         self.end.data = self.end.data or today

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
+from app import ids
 from app.admin import bp
 from app.admin.web import actor
 from app.billing import plans, services
@@ -30,8 +31,8 @@ def _workspace(user_id, slug) -> services.Workspace:
         org = db.session.scalar(select(Organization).where(Organization.slug == slug.lower()))
         if org is not None:
             return services.Workspace(org=org)
-    elif user_id and str(user_id).isdigit():
-        user = db.session.get(User, int(user_id))
+    elif (number := ids.id_or_404(user_id)) is not None:
+        user = db.session.get(User, number)
         if user is not None:
             return services.Workspace(user=user)
     abort(404)

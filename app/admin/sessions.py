@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from app import paging
+from app import ids, paging
 from app.admin import bp, queries, services
 from app.admin.web import actor, back_to, url_with
 from app.errors import DomainError, NotFound
@@ -12,7 +12,7 @@ from app.extensions import db
 
 @bp.get("/sessions")
 def sessions():
-    user_id = request.args.get("user", type=int)
+    user_id = ids.id_or_404(request.args.get("user"))
     filtered = queries.user_or_404(user_id) if user_id is not None else None
     page = queries.session_page(user_id, *paging.requested())
     return render_template("admin/sessions.html", page=page, filtered=filtered,
