@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
@@ -54,8 +56,6 @@ class SignupForm(NewPasswordMixin, FlaskForm):
 
 
 def proposed_username(email: str) -> str:
-    import re
-
     local = re.sub(r"[^A-Za-z0-9._-]", "", email.partition("@")[0])[:50]
     return local if len(local) >= 3 else ""
 

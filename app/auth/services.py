@@ -167,17 +167,15 @@ def recovery_question(login: str) -> str:
     return user.security_question
 
 
-def _recovery_open(user: User, now: datetime) -> bool:
-    if user.recovery_locked or user.is_disabled or not user.security_answer_hash:
-        return False
-    return True
+def _recovery_open(user: User) -> bool:
+    return not (user.recovery_locked or user.is_disabled or not user.security_answer_hash)
 
 
 def answer_question(login: str, answer: str) -> tuple[User, str] | None:
     """Check an answer; on success set and return a temporary password. None on any failure."""
     user = find_account(login)
     now = utcnow()
-    if user is None or not _recovery_open(user, now):
+    if user is None or not _recovery_open(user):
         passwords.burn_time()
         audit.record("recovery.failed", target_user=user, target=None if user else name_key(login),
                      detail="unknown account" if user is None else "recovery closed")
