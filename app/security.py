@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
                                 x_host=proxies, x_port=proxies, x_prefix=proxies)
     app.before_request(refuse_uploads)
+    app.before_request(refuse_nul_in_url)
     app.after_request(set_security_headers)
 
 
@@ -44,6 +45,15 @@ def refuse_uploads():
     """No form here takes a file; one sent anyway is a bad request, not a server error."""
     if request.mimetype == "multipart/form-data" and request.files:
         abort(400, "This site does not accept file uploads.")
+    return None
+
+
+def refuse_nul_in_url():
+    """PostgreSQL refuses NUL in text, so a NUL in the path or query string would reach the
+    database as an error; no name on this site contains one, so the request is refused here.
+    (Form fields are checked by app.forms.plain_text, next to the field.)"""
+    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+        abort(400, "The address contains a NUL character.")
     return None
 
 

@@ -44,6 +44,12 @@ def test_an_id_no_row_can_have_is_not_found(client, admin, login_as, url):
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("url", ["/orgs/%00", "/admin/plans?org=%00", "/admin/users?q=a%00b"])
+def test_a_nul_in_the_address_is_a_bad_request(client, admin, login_as, url):
+    login_as(admin)
+    assert client.get(url).status_code == 400
+
+
 def test_statistics_refuse_dates_before_anything_was_recorded(client, admin, login_as):
     login_as(admin)
     response = client.get("/admin/stats", query_string={"end": "0001-01-01"})
