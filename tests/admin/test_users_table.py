@@ -95,12 +95,17 @@ def test_search_is_case_insensitive_substring_of_name_display_name_or_email(admi
         "alice"]
 
 
-@pytest.mark.parametrize("q", ["%", "_", "\\", "' OR 1=1 --", "a\x00b"])
+@pytest.mark.parametrize("q", ["%", "_", "\\", "' OR 1=1 --"])
 def test_search_metacharacters_are_literal(admin_client, make_user, q):
     make_user(username="plain")
     response = admin_client.get("/admin/users", query_string={"q": q})
     assert response.status_code == 200
     assert "plain" not in usernames(response.get_data(as_text=True))
+
+
+def test_a_search_with_a_nul_is_a_bad_request(admin_client):
+    # PostgreSQL cannot hold NUL in text; the request is refused before any query runs.
+    assert admin_client.get("/admin/users", query_string={"q": "a\x00b"}).status_code == 400
 
 
 def test_pages_of_fifty_and_per_page(admin_client, bulk):
