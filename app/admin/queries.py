@@ -20,12 +20,13 @@ PLAN_LABELS = {"free": "Free", "solo": "Solo", "team": "Team"}
 
 
 def sweep_sessions() -> None:
-    """End expired session rows (its own small transaction), so open counts are live counts.
+    """End expired session rows, so open counts are live counts.
 
-    Committed before the page's rows are read: a commit later would expire them all.
+    When it ended any, that is its own small transaction, committed before the page's rows are
+    read (a commit later would expire them all); usually there is nothing to end or commit.
     """
-    sessions.sweep()
-    db.session.commit()
+    if sessions.sweep():
+        db.session.commit()
 
 
 def user_or_404(user_id: int) -> User:

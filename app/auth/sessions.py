@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Protocol, Sequence
 
-from sqlalchemy import Row, Select, false, func, select, true, update
+from sqlalchemy import Row, Select, false, func, select, true, union_all, update
 
 from app import audit, settings
 from app.extensions import db, utcnow
@@ -123,8 +123,9 @@ def end_all(user: User, reason: str, keep: UserSession | None = None) -> int:
 def sweep(user: User | None = None) -> int:
     """End every expired record (of `user` only, if given), so open means live.
 
-    One UPDATE per way of expiring, each a range scan on its own partial index, so a sweep that
-    finds nothing to end reads next to nothing (one OR across them made PostgreSQL recheck rows).
+    One statement: each way of expiring is a range scan on its own partial index, joined by
+    UNION ALL, so a sweep that finds nothing to end reads next to nothing (one OR across them
+    made PostgreSQL recheck rows).
     """
     now = utcnow()
     idle = timedelta(minutes=settings.get("session_idle_minutes"))
@@ -137,7 +138,9 @@ def sweep(user: User | None = None) -> int:
         [UserSession.remember == true(), UserSession.created_at <= now - _lifetime(True),
          UserSession.created_at >= _oldest_open(true())],
     )
-    return sum(_end_where(*scope, *arm, reason="expired") for arm in arms)
+    expired = union_all(*(select(UserSession.id).where(
+        UserSession.ended_at.is_(None), *scope, *arm) for arm in arms))
+    return _end_where(UserSession.id.in_(expired), reason="expired")
 
 
 def _oldest_open(remember):
