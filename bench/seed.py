@@ -117,6 +117,9 @@ def load_postgres(url: str, data) -> None:
                             f"(SELECT max(id) FROM {table}))")
             for _, definition in indexes:
                 cur.execute(definition)
+            # The replica role also silenced the triggers that keep row_counts exact.
+            cur.execute("UPDATE row_counts SET rows = (SELECT count(*) FROM users) "
+                        "WHERE table_name = 'users'")
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")  # visibility map for index-only scans, fresh statistics

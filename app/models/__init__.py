@@ -4,12 +4,13 @@ from app.models.billing import BillingCustomer, StripeEvent, Subscription
 from app.models.organization import Invitation, Membership, Organization, Role
 from app.models.project import Project, ProjectAssignee
 from app.models.recovery_link import RecoveryLink
+from app.models.row_count import RowCount
 from app.models.session import UserSession
 from app.models.setting import Setting
 from app.models.user import User
 
 __all__ = [
     "AuditEvent", "BillingCustomer", "DailyStat", "Invitation", "Membership", "Organization",
-    "Project", "ProjectAssignee", "RecoveryLink", "Role", "Setting", "StripeEvent", "Subscription",
+    "Project", "ProjectAssignee", "RecoveryLink", "Role", "RowCount", "Setting", "StripeEvent", "Subscription",
     "User", "UserSession",
 ]
