@@ -6,13 +6,14 @@ always goes through `_end_where`, which keeps `users.open_sessions` exact in the
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Protocol, Sequence
 
-from sqlalchemy import Row, Select, false, func, select, true, union_all, update
+from sqlalchemy import Row, Select, bindparam, false, func, select, true, union_all, update
 
 from app import audit, settings
 from app.extensions import db, utcnow
@@ -63,11 +64,18 @@ class Rider(Protocol):
     def keep(self, record: UserSession, rows: Sequence[Row]) -> None: ...
 
 
+@functools.cache
+def _lookup(rider: Rider | None) -> Select:
+    """The statement finding a live record by its digest, built once per rider: building a
+    statement and its cache key cost more Python than running it, on every request."""
+    query = select(UserSession).where(
+        UserSession.token_hash == bindparam("digest"), UserSession.ended_at.is_(None))
+    return rider.extend(query) if rider else query
+
+
 def load(token: str, rider: Rider | None = None) -> UserSession | None:
     """The live record for a cookie token, touching last_seen; None when dead or unknown."""
-    query = select(UserSession).where(
-        UserSession.token_hash == digest(token), UserSession.ended_at.is_(None))
-    rows = db.session.execute(rider.extend(query) if rider else query).all()
+    rows = db.session.execute(_lookup(rider), {"digest": digest(token)}).all()
     if not rows:
         return None
     record = rows[0][0]
