@@ -3,6 +3,7 @@
 Every value can be overridden from the environment (GUNICORN_*), so the systemd unit, the system
 tests and the benchmarks all run this same file.
 """
+import gc
 import logging
 import multiprocessing
 import os
@@ -69,3 +70,7 @@ def post_worker_init(worker):
                 logger.addHandler(handler)
     for handler in handlers:
         handler.setFormatter(formatter)
+    # Everything loaded so far (the app, its models, SQLAlchemy, Jinja) lives as long as the
+    # worker: moved out of the collector's reach, full collections no longer walk it on every
+    # few hundred requests (a fifth of a dashboard request's CPU under load).
+    gc.freeze()
