@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable
 
 from flask import Response, stream_with_context

@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 
 from app import mail
 from app.auth.web import current_session
-from app.extensions import db
 from app.models import Role
 from app.orgs import bp, queries, services, workspace
 from app.orgs.forms import (ConfirmSlugForm, InviteForm, NewOrgForm, OrgDetailsForm, RoleForm,

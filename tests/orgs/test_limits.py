@@ -104,7 +104,7 @@ def test_limits_come_from_settings(app, make_user, make_org):
 
 
 def test_solo_lifts_personal_limits_and_caps_owned_orgs_at_two_members(app, make_user, make_org):
-    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    alice, bob = make_user("alice"), make_user("bob")
     subscribe(user_id=alice.id, plan="solo")
     assert limits.personal_projects(alice).maximum is None
     assert limits.owned_orgs(alice).maximum is None
