@@ -1,10 +1,10 @@
 """Reads for the project pages: a fixed number of queries whatever the number of projects."""
 from __future__ import annotations
 
-from collections import defaultdict
+import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, bindparam, exists, func, or_, select
 
 from app.paging import Page
 from app.extensions import db
@@ -23,31 +23,61 @@ PER_PAGE = 50
 RECENT = 10  # projects on the dashboard
 
 
-def _visible(user: User, org: Organization | None, role: Role | None) -> Select | None:
-    """The projects of a workspace that `user` may see (SPEC §5), as SQL; None for none at all."""
-    query = select(Project)
+_ORDERS = {
+    "created": (Project.created_at.desc(), Project.id.desc()),  # the project list
+    "updated": (Project.updated_at.desc(), Project.id.desc()),  # the dashboard
+}
+
+
+def _visible(user: User, org: Organization | None, role: Role | None
+             ) -> tuple[str, dict] | None:
+    """Which projects of a workspace `user` may see (SPEC §5): the kind of query, and its
+    parameters; None for none at all."""
     if org is None:
-        return query.where(Project.personal_owner_id == user.id)
-    query = query.where(Project.organization_id == org.id)
+        return "personal", {"user_id": user.id}
+    params = {"user_id": user.id, "org_id": org.id}
     if allowed(role, Action.SEE_ALL_PROJECTS):
-        return query
+        return "all", params
     if role is None:
         return None
+    return ("supervised" if role is Role.SUPERVISOR else "assigned"), params
+
+
+@functools.cache
+def _visible_query(kind: str) -> Select:
+    """The visible projects as SQL, the person and organization as bound parameters."""
+    query = select(Project)
+    if kind == "personal":
+        return query.where(Project.personal_owner_id == bindparam("user_id"))
+    query = query.where(Project.organization_id == bindparam("org_id"))
+    if kind == "all":
+        return query
     assigned = exists().where(ProjectAssignee.project_id == Project.id,
-                              ProjectAssignee.user_id == user.id)
-    if role is Role.SUPERVISOR:
-        assigned = or_(assigned, Project.created_by_id == user.id)
+                              ProjectAssignee.user_id == bindparam("user_id"))
+    if kind == "supervised":
+        assigned = or_(assigned, Project.created_by_id == bindparam("user_id"))
     return query.where(assigned)
 
 
-def _slice(query: Select | None, order: tuple, limit: int, offset: int = 0
+@functools.cache
+def _slice_query(kind: str, order: str) -> Select:
+    """One slice of the visible projects with the number of them all (a window count).
+
+    Built once per kind and order: on the dashboard, building the statement and its cache key
+    cost more Python than running it."""
+    return (_visible_query(kind).add_columns(func.count().over()).order_by(*_ORDERS[order])
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+def _slice(visible: tuple[str, dict] | None, order: str, limit: int, offset: int = 0
            ) -> tuple[list[Project], int | None]:
-    """One slice of `query` and the number of rows in all of it, in one query (a window count);
-    the count is None when the slice is empty past the first row (a page beyond the last)."""
-    if query is None:
+    """One slice of the visible projects and the number of them all, in one query; the count
+    is None when the slice is empty past the first row (a page beyond the last)."""
+    if visible is None:
         return [], 0
-    rows = db.session.execute(query.add_columns(func.count().over()).order_by(*order)
-                              .limit(limit).offset(offset)).all()
+    kind, params = visible
+    rows = db.session.execute(_slice_query(kind, order),
+                              {**params, "limit": limit, "offset": offset}).all()
     if rows:
         return [project for project, _ in rows], rows[0][1]
     return [], 0 if offset == 0 else None
@@ -57,20 +87,19 @@ def page(user: User, org: Organization | None, role: Role | None, number: int,
          per_page: int = PER_PAGE) -> Page:
     """One page of the visible projects, newest first, with assignees: two queries (three on a
     page past the last, which counts on its own)."""
-    query = _visible(user, org, role)
-    projects, total = _slice(query, (Project.created_at.desc(), Project.id.desc()), per_page,
-                             (number - 1) * per_page)
+    visible = _visible(user, org, role)
+    projects, total = _slice(visible, "created", per_page, (number - 1) * per_page)
     if total is None:
+        kind, params = visible
         total = db.session.scalar(select(func.count()).select_from(
-            query.order_by(None).subquery()))
+            _visible_query(kind).subquery()), params)
     return Page(_rows(user, role, projects), number, per_page, number * per_page < total, total)
 
 
 def recent(user: User, org: Organization | None, role: Role | None, limit: int = RECENT
            ) -> tuple[list[Row], int]:
     """The most recently updated visible projects and how many are visible in all."""
-    projects, total = _slice(_visible(user, org, role),
-                             (Project.updated_at.desc(), Project.id.desc()), limit)
+    projects, total = _slice(_visible(user, org, role), "updated", limit)
     return _rows(user, role, projects), total or 0
 
 
