@@ -131,9 +131,9 @@ def end_all(user: User, reason: str, keep: UserSession | None = None) -> int:
 def sweep(user: User | None = None) -> int:
     """End every expired record (of `user` only, if given), so open means live.
 
-    One statement: each way of expiring is a range scan on its own partial index, joined by
-    UNION ALL, so a sweep that finds nothing to end reads next to nothing (one OR across them
-    made PostgreSQL recheck rows).
+    Each way of expiring is a range scan on its own partial index, joined by UNION ALL, so a
+    sweep that finds nothing to end reads next to nothing (one OR across them made PostgreSQL
+    recheck rows).
     """
     now = utcnow()
     idle = timedelta(minutes=settings.get("session_idle_minutes"))
@@ -148,6 +148,10 @@ def sweep(user: User | None = None) -> int:
     )
     expired = union_all(*(select(UserSession.id).where(
         UserSession.ended_at.is_(None), *scope, *arm) for arm in arms))
+    # Looked for first: usually there is nothing to end, and a page that only read can then end
+    # its transaction with COMMIT, keeping psycopg's prepared statements (app/extensions.py).
+    if db.session.execute(expired.limit(1)).first() is None:
+        return 0
     return _end_where(UserSession.id.in_(expired), reason="expired")
 
 
