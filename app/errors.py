@@ -61,7 +61,15 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         code = exc.code or 500
         description = exc.description if code == 429 else None
-        response = app.make_response(render_error(code, description))
+        try:
+            page = render_error(code, description)
+        except (OperationalError, InterfaceError):
+            # The layout asks who is signed in, which needs the database; a 429 or 404 is
+            # still the right answer while it is down, so show the page without it.
+            discard_session()
+            g.skip_db = True
+            page = render_error(code, description)
+        response = app.make_response(page)
         for key, value in exc.get_headers():
             if key.lower() not in {"content-type", "content-length"}:
                 response.headers[key] = value

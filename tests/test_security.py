@@ -122,6 +122,23 @@ def test_sign_in_during_an_outage_is_a_503_not_a_rate_limit_storage_failure(data
     assert not [r for r in caplog.records if r.name == "flask-limiter"], caplog.text
 
 
+def test_error_pages_keep_their_status_during_an_outage(database):
+    """A 404 or 429 needs no database, but its layout asks for the site name and who is signed
+    in: with the database down that must not turn the page into a 500."""
+    app = offline_app(database, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "Not found" in response.get_data(as_text=True)
+    assert_hardened(response)
+    # Sign-in limits live outside the database: past the limit (10 a minute per address by
+    # default), the answer is 429, not the 503 of the attempts before it, and never a 500.
+    statuses = [client.post("/login", data={"login": "ann", "password": "x" * 20}).status_code
+                for _ in range(12)]
+    first_429 = statuses.index(429)
+    assert statuses[0] == 503 and set(statuses[first_429:]) == {429}, statuses
+    assert set(statuses[:first_429]) == {503}, statuses
+
+
 def test_production_config_does_not_propagate_exceptions(database):
     _fresh, instance = database
     app = create_app({**base_config("sqlite://", instance), "TESTING": False})
