@@ -114,7 +114,8 @@ def test_fifty_clients_for_a_minute_without_a_server_error(population, environme
 def test_database_restart_gives_503_then_recovers_without_restarting_gunicorn(
         population, environment, start_gunicorn, private_postgres):
     url, _ = population
-    server = start_gunicorn(environment, workers=3)
+    # Workers normally retire after max_requests; off here, so that a changed worker is a crash.
+    server = start_gunicorn({**environment, "GUNICORN_MAX_REQUESTS": "0"}, workers=3)
     workers_before = set(server.worker_pids())
     load = Load(server.port, people_from(population, 2, 8), data.route_rules(url), 25)
     probes: list[tuple[float, int]] = []
@@ -157,11 +158,20 @@ def test_database_restart_gives_503_then_recovers_without_restarting_gunicorn(
 
     assert probes and all(status == 503 for _, status in probes), probes
     assert outage_page.status == 503 and "Temporarily unavailable" in outage_page.text
-    # Signed-in pages give the 503 page; only a client already signed out (its sign-in failed
-    # during the outage) is sent to /login without needing the database.
-    assert during and set(figures["statuses_during_outage"]) <= {503, 302}, (
-        figures, [r for r in during if r.status not in (503, 302)][:5])
-    assert Counter(r.status for r in during)[503] > len(during) // 2, figures
+    # Pages that need the database give the 503 page. Answers that need none are right too: a
+    # client already signed out (its sign-in failed during the outage) is sent to /login, the
+    # sign-in form renders from the settings each worker keeps for a few seconds, and sign-ins
+    # over the limit get 429 (the limits live in Redis).
+    def unexpected(record) -> bool:
+        return not (record.status in (503, 302)
+                    or (record.route, record.status) in {("GET /login", 200),
+                                                         ("POST /login", 429)})
+    assert during and not [r for r in during if unexpected(r)], (
+        figures, [r for r in during if unexpected(r)][:5])
+    # Signed-in clients mostly load these pages; each of them must have met the 503 page.
+    for page in ("GET /", "GET /projects", "GET /account/sessions"):
+        assert any(r.route == page and r.status == 503 for r in during), (
+            page, figures["statuses_during_outage"])
     assert not load.failures(), load.failures()[:3]
     assert recovery <= 5, f"/healthz answered again only {recovery:.1f} s after PostgreSQL"
     bad_after = [r for r in after if r.status >= 500 or r.status == 0]
