@@ -150,7 +150,7 @@ def sweep(user: User | None = None) -> int:
         UserSession.ended_at.is_(None), *scope, *arm) for arm in arms))
     # Looked for first: usually there is nothing to end, and a page that only read can then end
     # its transaction with COMMIT, keeping psycopg's prepared statements (app/extensions.py).
-    if db.session.execute(expired.limit(1)).first() is None:
+    if db.session.execute(expired).first() is None:
         return 0
     return _end_where(UserSession.id.in_(expired), reason="expired")
 
