@@ -191,12 +191,12 @@ def _count_per_user(column, ids: list[int]):
 def _user_rows(ids: list[int]) -> list[UserRow]:
     if not ids:
         return []
-    orgs = _count_per_user(Membership.user_id, ids)
-    projects = _count_per_user(Project.created_by_id, ids)
+    org_counts = _count_per_user(Membership.user_id, ids)
+    project_counts = _count_per_user(Project.created_by_id, ids)
     found = {user.id: (user, orgs, projects) for user, orgs, projects in db.session.execute(
-        select(User, func.coalesce(orgs.c.n, 0), func.coalesce(projects.c.n, 0))
-        .outerjoin(orgs, orgs.c.user_id == User.id)
-        .outerjoin(projects, projects.c.user_id == User.id)
+        select(User, func.coalesce(org_counts.c.n, 0), func.coalesce(project_counts.c.n, 0))
+        .outerjoin(org_counts, org_counts.c.user_id == User.id)
+        .outerjoin(project_counts, project_counts.c.user_id == User.id)
         .where(User.id.in_(ids)))}
     plan_of = user_plans(ids)
     return [UserRow(*found[i], PLAN_LABELS.get(plan_of.get(i, "free"), "Free"))

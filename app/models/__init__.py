@@ -11,6 +11,6 @@ from app.models.user import User
 
 __all__ = [
     "AuditEvent", "BillingCustomer", "DailyStat", "Invitation", "Membership", "Organization",
-    "Project", "ProjectAssignee", "RecoveryLink", "Role", "RowCount", "Setting", "StripeEvent", "Subscription",
-    "User", "UserSession",
+    "Project", "ProjectAssignee", "RecoveryLink", "Role", "RowCount", "Setting", "StripeEvent",
+    "Subscription", "User", "UserSession",
 ]

@@ -11,7 +11,7 @@ class RowCount(db.Model):
 
     The triggers run inside each inserting or deleting transaction, so the figure is exactly
     what `count(*)` would see, for the price of one primary-key lookup. Only a load that turns
-    triggers off (bench/seed.py on PostgreSQL) must set it afterwards, with `recount`.
+    triggers off must set it afterwards, as bench/seed.py does on PostgreSQL.
     """
 
     __tablename__ = "row_counts"
