@@ -67,8 +67,7 @@ def register_error_handlers(app: Flask) -> None:
             # The layout asks who is signed in, which needs the database; a 429 or 404 is
             # still the right answer while it is down, so show the page without it.
             discard_session()
-            g.skip_db = True
-            page = render_error(code, description)
+            page = _safe_render(code, description)
         response = app.make_response(page)
         for key, value in exc.get_headers():
             if key.lower() not in {"content-type", "content-length"}:
@@ -90,10 +89,11 @@ def register_error_handlers(app: Flask) -> None:
         return _safe_render(500)
 
 
-def _safe_render(code: int):
+def _safe_render(code: int, description: str | None = None):
     """Render the page without touching the database (it may be the thing that failed)."""
     g.skip_db = True
     try:
-        return render_error(code)
+        return render_error(code, description)
     except Exception:  # the layout itself failed: fall back to plain text
-        return f"{MESSAGES[code][0]}\n", code, {"Content-Type": "text/plain; charset=utf-8"}
+        title = MESSAGES.get(code, MESSAGES[500])[0]
+        return f"{title}\n", code, {"Content-Type": "text/plain; charset=utf-8"}
