@@ -67,9 +67,11 @@ def set_security_headers(response):
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Flask-Login keeps the loaded user on g; a signed-in page must not sit in any cache.
-    # An error page made without the database (skip_db) must not load the user to decide.
+    # Decided without the database: is_authenticated reads is_disabled, which a commit in the
+    # view has expired, and reloading it while PostgreSQL shuts down turned a saved form into
+    # a 500. is_anonymous is a constant of the class.
     if (g.get("skip_db") or g.get("no_store")
-            or getattr(g.get("_login_user"), "is_authenticated", False)):
+            or not getattr(g.get("_login_user"), "is_anonymous", True)):
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response

@@ -217,6 +217,26 @@ def test_authenticated_pages_are_not_cached(client, make_user, login_as):
         assert_hardened(response)
 
 
+def test_no_store_is_decided_without_the_database(app, make_user):
+    """After a view commits, the signed-in user's columns are expired; deciding no-store must
+    not reload them (while PostgreSQL shut down, that reload turned a saved form into a 500)."""
+    from flask import g
+    from sqlalchemy.orm.exc import DetachedInstanceError
+
+    from app.extensions import db
+    from app.security import set_security_headers
+
+    user = make_user(username="expired")
+    db.session.expire(user)
+    db.session.expunge(user)  # any load of its columns now raises instead of querying
+    with pytest.raises(DetachedInstanceError):
+        user.is_disabled
+    with app.test_request_context("/"):
+        g._login_user = user
+        response = set_security_headers(app.response_class("saved"))
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_every_authenticated_page_offers_sign_out(client, make_user, login_as):
     login_as(make_user(username="exit"))
     for path in ("/", "/account", "/account/sessions", "/account/password",
