@@ -1,29 +1,30 @@
 """Gatehouse: the application factory."""
+
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None, **overrides) -> Flask:
     """Build the app; `config` and `overrides` win over instance/config.py and the environment."""
-    from app import cli, config as configuration, errors, extensions, ids, security
+    from app import cli, errors, extensions, ids, jobs, security, web
+    from app import config as configuration
 
     app = Flask(
         __name__,
         instance_path=configuration.instance_path(),
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=configuration.folder("templates"),
+        static_folder=configuration.folder("static"),
+        static_url_path="/static",  # not the folder's name, which is _static when installed
     )
     app.url_map.converters["int"] = ids.IdConverter  # before any route is added
     configuration.load(app, {**(config or {}), **overrides})
     extensions.init_app(app)
+    jobs.init_app(app)
     register_blueprints(app)
     errors.register_error_handlers(app)
+    web.init_app(app)
     security.init_app(app)
     cli.register(app)
     return app

@@ -3,6 +3,7 @@
 This is an infrastructure sink like logging, so unlike services it reads the client's address and
 browser from the current request itself.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,18 +24,31 @@ def user_agent() -> str | None:
     return request.user_agent.string[:255] if has_request_context() else None
 
 
-def record(action: str, actor: User | None = None, *, target_user: User | None = None,
-           target: str | None = None, org=None, detail: str | None = None) -> AuditEvent:
+def record(
+    action: str,
+    actor: User | None = None,
+    *,
+    target_user: User | None = None,
+    target: str | None = None,
+    org=None,
+    detail: str | None = None,
+) -> AuditEvent:
     """Add an event to the session; it is written with the caller's transaction."""
     now = utcnow()
     if target is None and target_user is not None:
         target = target_user.username
     event = AuditEvent(
-        created_at=now, day=now.date(), action=action,
-        actor_id=actor.id if actor else None, actor_name=actor.username if actor else None,
-        target_user_id=target_user.id if target_user else None, target=target,
+        created_at=now,
+        day=now.date(),
+        action=action,
+        actor_id=actor.id if actor else None,
+        actor_name=actor.username if actor else None,
+        target_user_id=target_user.id if target_user else None,
+        target=target,
         organization_id=org.id if org is not None else None,
-        ip=client_ip(), user_agent=user_agent(), detail=detail,
+        ip=client_ip(),
+        user_agent=user_agent(),
+        detail=detail,
     )
     db.session.add(event)
     log.info("%s actor=%s target=%s ip=%s", action, event.actor_name, target, event.ip)

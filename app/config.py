@@ -1,13 +1,22 @@
-"""Configuration: defaults here, then instance/config.py, then the environment (and .env)."""
+"""Configuration: defaults here, then instance/config.py, then the environment (and .env):
+the documented names, then GATEHOUSE_<KEY> for any key (see DOCUMENTED)."""
+
 from __future__ import annotations
 
+import copy
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+CHECKOUT = PACKAGE.parent
+# templates/, static/ and migrations/ sit at the top of a checkout (STYLE.md); a wheel carries
+# them inside the package, as app/_templates, app/_static and app/_migrations (pyproject.toml).
+INSTALLED = (PACKAGE / "_templates").is_dir()
 
 
 class Defaults:
@@ -21,7 +30,7 @@ class Defaults:
     SESSION_COOKIE_SECURE = False  # forced on per request when the request came over HTTPS
     PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False  # Retry-After goes on 429s only (app/errors.py)
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
     RATELIMIT_KEY_PREFIX = "gatehouse"
@@ -36,6 +45,11 @@ class Defaults:
     MAIL_USE_TLS = False
     MAIL_FROM = "gatehouse@localhost"
     MAIL_TIMEOUT = 10
+    MAIL_RETRY_SECONDS = 60  # the first wait after a failed delivery; doubles, at most an hour
+    # The task queue (app/jobs.py): unset follows RATELIMIT_STORAGE_URI when it is Redis,
+    # else a SQLite file in instance/.
+    HUEY_URL = None
+    HUEY_IMMEDIATE = False  # run tasks in the caller (tests), not in `flask worker`
     STRIPE_SECRET_KEY = None
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
@@ -52,23 +66,75 @@ class Defaults:
     SETTINGS_CACHE_SECONDS = 2
 
 
-STRINGS = (
-    "SECRET_KEY DATABASE_URL RATELIMIT_STORAGE_URI BASE_URL ADMIN_PASSWORD MAIL_SERVER "
-    "MAIL_USERNAME MAIL_PASSWORD MAIL_FROM STRIPE_SECRET_KEY STRIPE_WEBHOOK_SECRET "
-    "STRIPE_API_BASE STRIPE_PRICE_SOLO_MONTH STRIPE_PRICE_SOLO_YEAR STRIPE_PRICE_TEAM_MONTH "
-    "STRIPE_PRICE_TEAM_YEAR STRIPE_PRICE_SOLO_MONTH_AMOUNT STRIPE_PRICE_SOLO_YEAR_AMOUNT "
-    "STRIPE_PRICE_TEAM_MONTH_AMOUNT STRIPE_PRICE_TEAM_YEAR_AMOUNT STRIPE_CURRENCY"
-).split()
-INTEGERS = ("TRUSTED_PROXIES", "PORT", "MAIL_PORT", "MAX_CONTENT_LENGTH", "SETTINGS_CACHE_SECONDS")
-BOOLEANS = ("MAIL_USE_TLS",)
+# The environment variables README and SPEC document, read without a prefix, each with its
+# type. Any config key, these included, can also be set as GATEHOUSE_<KEY> through Flask's
+# from_prefixed_env, with a JSON value (GATEHOUSE_SESSION_COOKIE_NAME=gh,
+# GATEHOUSE_ARGON2_MEMORY_COST=65536, GATEHOUSE_SQLALCHEMY_ENGINE_OPTIONS__pool_size=10); the
+# prefixed form wins. The documented names are not JSON-decoded: a password or a price of
+# digits must stay a string, and MAIL_USE_TLS=yes/no keeps meaning what it says.
+PREFIX = "GATEHOUSE"
+TEXT = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "RATELIMIT_STORAGE_URI",
+    "BASE_URL",
+    "ADMIN_PASSWORD",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_FROM",
+    "HUEY_URL",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "STRIPE_PRICE_SOLO_MONTH",
+    "STRIPE_PRICE_SOLO_YEAR",
+    "STRIPE_PRICE_TEAM_MONTH",
+    "STRIPE_PRICE_TEAM_YEAR",
+    "STRIPE_PRICE_SOLO_MONTH_AMOUNT",
+    "STRIPE_PRICE_SOLO_YEAR_AMOUNT",
+    "STRIPE_PRICE_TEAM_MONTH_AMOUNT",
+    "STRIPE_PRICE_TEAM_YEAR_AMOUNT",
+    "STRIPE_CURRENCY",
+)
+WHOLE_NUMBERS = (
+    "TRUSTED_PROXIES",
+    "PORT",
+    "MAIL_PORT",
+    "MAIL_RETRY_SECONDS",
+    "MAX_CONTENT_LENGTH",
+    "SETTINGS_CACHE_SECONDS",
+)
 
 
-def instance_path() -> str:
-    return os.environ.get("GATEHOUSE_INSTANCE", str(ROOT / "instance"))
+def _flag(text: str) -> bool:
+    return text.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DOCUMENTED: dict[str, Callable[[str], Any]] = {
+    **dict.fromkeys(TEXT, str),
+    **dict.fromkeys(WHOLE_NUMBERS, int),
+    "MAIL_USE_TLS": _flag,
+}
+
+
+def folder(name: str) -> str:
+    """The templates, static or migrations folder: the installed package's, else the checkout's."""
+    return str(PACKAGE / f"_{name}" if INSTALLED else CHECKOUT / name)
+
+
+def instance_path() -> str | None:
+    """GATEHOUSE_INSTANCE, else the checkout's instance/; an installed package leaves it to
+    Flask (<prefix>/var/app-instance, inside the virtual environment)."""
+    if os.environ.get("GATEHOUSE_INSTANCE"):
+        return os.environ["GATEHOUSE_INSTANCE"]
+    return None if INSTALLED else str(CHECKOUT / "instance")
 
 
 def load(app: Flask, overrides: dict) -> None:
     app.config.from_object(Defaults)
+    # Each app its own copy of the default dicts, which GATEHOUSE_<KEY>__<name> writes into.
+    app.config.update(copy.deepcopy({k: v for k, v in app.config.items() if isinstance(v, dict)}))
     app.config.from_pyfile("config.py", silent=True)
     _load_environment(app)
     app.config.update(overrides)
@@ -84,16 +150,19 @@ def load(app: Flask, overrides: dict) -> None:
 def _load_environment(app: Flask) -> None:
     from dotenv import load_dotenv
 
-    load_dotenv(ROOT / ".env", override=False)
-    for key in STRINGS:
+    if not INSTALLED:  # an installed app has no checkout: the environment or instance/config.py
+        load_dotenv(CHECKOUT / ".env", override=False)
+    for key, parse in DOCUMENTED.items():
         if os.environ.get(key):
-            app.config[key] = os.environ[key]
-    for key in INTEGERS:
-        if os.environ.get(key):
-            app.config[key] = int(os.environ[key])
-    for key in BOOLEANS:
-        if os.environ.get(key):
-            app.config[key] = os.environ[key].strip().lower() in {"1", "true", "yes", "on"}
+            try:
+                app.config[key] = parse(os.environ[key])
+            except ValueError:
+                raise ValueError(
+                    f"The environment variable {key} must be a whole number."
+                ) from None
+    # Every GATEHOUSE_* variable becomes a key; the few that are no config key (such as
+    # GATEHOUSE_INSTANCE, read above, or the test suite's) are read by nothing.
+    app.config.from_prefixed_env(PREFIX)
 
 
 def _instance_secret(folder: Path) -> str:

@@ -1,21 +1,36 @@
 """Domain errors raised by services, and the error pages."""
+
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, g, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.extensions import discard_session
+from app.extensions import discard_session, limiter
 
 log = logging.getLogger("gatehouse")
 
 
 class DomainError(Exception):
-    """A rule refused the request; the message is shown to the person as is."""
+    """A rule refused the request; the message is shown to the person as is.
+
+    `field` names the form field (or API attribute) the message belongs next to, if any.
+    """
 
     status = 422
+    field: str | None = None
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        if field is not None:
+            self.field = field
+
+    @property
+    def message(self) -> str:
+        return str(self)
 
 
 class NotFound(DomainError):
@@ -31,29 +46,47 @@ class Conflict(DomainError):
 
 
 class LimitReached(DomainError):
-    status = 403
+    """A plan's limit: the form comes back with the reason (and an upgrade path), like any
+    other refusal of what was asked, not the 403 page of a missing right."""
+
+    status = 422
 
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. If you submitted a form, "
-          "reload the page and try again."),
+    400: (
+        "Bad request",
+        "The request could not be understood. If you submitted a form, "
+        "reload the page and try again.",
+    ),
     403: ("Forbidden", "You are not allowed to do that."),
     404: ("Not found", "There is nothing here."),
     405: ("Method not allowed", "That action is not available here."),
+    409: ("Conflict", "That clashes with a change made in the meantime. Reload and try again."),
     413: ("Request too large", "What you sent is larger than this site accepts."),
+    422: ("Not possible", "That cannot be done."),
     429: ("Too many attempts", "Too many attempts in a short time. Wait a little and try again."),
     500: ("Something went wrong", "An unexpected error happened. It has been logged."),
-    502: ("Upstream service failed", "A service this page depends on did not answer properly. "
-          "Nothing was changed; try again in a moment."),
-    503: ("Temporarily unavailable", "The site cannot reach its database right now. "
-          "Try again in a few seconds."),
+    502: (
+        "Upstream service failed",
+        "A service this page depends on did not answer properly. "
+        "Nothing was changed; try again in a moment.",
+    ),
+    503: (
+        "Temporarily unavailable",
+        "The site cannot reach its database right now. Try again in a few seconds.",
+    ),
 }
 
 
 def render_error(code: int, description: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title,
-                           text=description or text, skip_user=g.get("skip_db", False)), code
+    return render_template(
+        "errors/error.html",
+        code=code,
+        title=title,
+        text=description or text,
+        skip_user=g.get("skip_db", False),
+    ), code
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -72,6 +105,8 @@ def register_error_handlers(app: Flask) -> None:
         for key, value in exc.get_headers():
             if key.lower() not in {"content-type", "content-length"}:
                 response.headers[key] = value
+        if code == 429:
+            response.headers["Retry-After"] = str(_retry_after())
         return response
 
     @app.errorhandler(OperationalError)
@@ -83,10 +118,29 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def server_error(exc: InternalServerError):
-        log.exception("unhandled error on %s %s", request.method, request.path,
-                      exc_info=exc.original_exception)
+        log.exception(
+            "unhandled error on %s %s",
+            request.method,
+            request.path,
+            exc_info=exc.original_exception,
+        )
         discard_session()
         return _safe_render(500)
+
+
+def _retry_after() -> int:
+    """Seconds until the limit that refused this request lets one through again.
+
+    Set here, on the 429 only: Flask-Limiter's own headers (RATELIMIT_HEADERS_ENABLED) put a
+    Retry-After on every answer of a limited route, telling a client to wait after a success.
+    """
+    refused = limiter.current_limit
+    if refused is None:
+        return 60
+    try:
+        return max(1, refused.reset_at - int(time.time()))
+    except Exception:  # the limit storage failed in between: the window's length will do
+        return refused.limit.get_expiry()
 
 
 def _safe_render(code: int, description: str | None = None):

@@ -1,4 +1,5 @@
 """Fields and validators shared by every form."""
+
 from __future__ import annotations
 
 import re
@@ -37,14 +38,17 @@ def username(_form, field) -> None:
 
 def text_field(label: str, max_length: int, required: bool = True, **kw) -> StringField:
     first = DataRequired(message="This field is required.") if required else Optional()
-    return StringField(label, [first, Length(max=max_length), plain_text],
-                       filters=[strip], **kw)
+    return StringField(label, [first, Length(max=max_length), plain_text], filters=[strip], **kw)
 
 
 def email_field(label: str = "Email", required: bool = True) -> StringField:
     first = DataRequired(message="Enter an email address.") if required else Optional()
-    return StringField(label, [first, Length(max=254), plain_text, email_address],
-                       filters=[strip], render_kw={"autocomplete": "email", "type": "email"})
+    return StringField(
+        label,
+        [first, Length(max=254), plain_text, email_address],
+        filters=[strip],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
 
 
 def password_field(label: str, autocomplete: str, required: bool = True) -> PasswordField:

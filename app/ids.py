@@ -3,6 +3,7 @@
 Ids are INTEGER columns on every backend: a number past that range names no row, and binding it
 would fail in the driver, so it is "not found" like any other unknown id.
 """
+
 from __future__ import annotations
 
 from flask import abort

@@ -8,6 +8,7 @@ data stays, only new members, invitations, projects and organizations are refuse
 The `require_*` functions lock the row the count belongs to (SELECT … FOR UPDATE on PostgreSQL)
 and count inside the caller's transaction, so two requests cannot both take the last place.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,8 @@ class Limit:
     """The most a workspace may hold of one thing under the plan in force; None = no limit."""
 
     maximum: int | None
-    plan: str           # "free" | "solo" | "team": the plan whose limit this is
-    remedy: str         # what lifts it, shown to the person
+    plan: str  # "free" | "solo" | "team": the plan whose limit this is
+    remedy: str  # what lifts it, shown to the person
     in_grace: bool = False
 
     @property
@@ -48,21 +49,29 @@ def _remedy(state: plans.PlanState, upgrade: str) -> str:
 
 # The numbers ------------------------------------------------------------------------------
 
+
 def personal_projects(user: User) -> Limit:
     state = plans.for_user(user)
     if state.plan == "solo":
         return Limit(None, "solo", "")
-    return Limit(settings.get("free_personal_projects"), "free",
-                 _remedy(state, "Upgrade to Solo for unlimited personal projects."),
-                 state.in_grace)
+    return Limit(
+        settings.get("free_personal_projects"),
+        "free",
+        _remedy(state, "Upgrade to Solo for unlimited personal projects."),
+        state.in_grace,
+    )
 
 
 def owned_orgs(user: User) -> Limit:
     state = plans.for_user(user)
     if state.plan == "solo":
         return Limit(None, "solo", "")
-    return Limit(settings.get("free_owned_orgs"), "free",
-                 _remedy(state, "Upgrade to Solo to own more organizations."), state.in_grace)
+    return Limit(
+        settings.get("free_owned_orgs"),
+        "free",
+        _remedy(state, "Upgrade to Solo to own more organizations."),
+        state.in_grace,
+    )
 
 
 def org_members(org: Organization) -> Limit:
@@ -71,32 +80,60 @@ def org_members(org: Organization) -> Limit:
     if state.plan == "team":
         return Limit(state.seats or 1, "team", "The owner can add seats to the Team plan.")
     grace = state.in_grace
-    if plans.for_user(org.owner).plan == "solo":
-        return Limit(settings.get("solo_org_members"), "solo",
-                     _remedy(state, "Upgrade the organization to Team to add more."), grace)
-    return Limit(settings.get("free_org_members"), "free",
-                 _remedy(state, "Upgrade to Team to add more."), grace)
+    owner = db.session.get_one(User, org.owner_id)  # explicit: relationships are lazy="raise"
+    if plans.for_user(owner).plan == "solo":
+        return Limit(
+            settings.get("solo_org_members"),
+            "solo",
+            _remedy(state, "Upgrade the organization to Team to add more."),
+            grace,
+        )
+    return Limit(
+        settings.get("free_org_members"),
+        "free",
+        _remedy(state, "Upgrade to Team to add more."),
+        grace,
+    )
 
 
 def org_projects(org: Organization) -> Limit:
     state = plans.for_org(org)
     if state.plan == "team":
         return Limit(None, "team", "")
-    return Limit(settings.get("free_org_projects"), "free",
-                 _remedy(state, "Upgrade to Team for unlimited projects."), state.in_grace)
+    return Limit(
+        settings.get("free_org_projects"),
+        "free",
+        _remedy(state, "Upgrade to Team for unlimited projects."),
+        state.in_grace,
+    )
 
 
 # Counts -----------------------------------------------------------------------------------
 
+
 def member_count(org: Organization) -> int:
-    return db.session.scalar(select(func.count()).select_from(Membership)
-                             .where(Membership.organization_id == org.id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Membership).where(Membership.organization_id == org.id)
+        )
+        or 0
+    )
 
 
 def pending_invitation_count(org: Organization) -> int:
-    return db.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
-        Invitation.declined_at.is_(None), Invitation.expires_at > utcnow())) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Invitation)
+            .where(
+                Invitation.organization_id == org.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.declined_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+        )
+        or 0
+    )
 
 
 def seats_used(org: Organization) -> int:
@@ -104,39 +141,64 @@ def seats_used(org: Organization) -> int:
 
 
 def org_project_count(org: Organization) -> int:
-    return db.session.scalar(select(func.count()).select_from(Project)
-                             .where(Project.organization_id == org.id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Project).where(Project.organization_id == org.id)
+        )
+        or 0
+    )
 
 
 def personal_project_count(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(Project)
-                             .where(Project.personal_owner_id == user.id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Project).where(Project.personal_owner_id == user.id)
+        )
+        or 0
+    )
 
 
 def owned_org_count(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(Organization)
-                             .where(Organization.owner_id == user.id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Organization).where(Organization.owner_id == user.id)
+        )
+        or 0
+    )
 
 
 # Checks -----------------------------------------------------------------------------------
 
+
 def lock_org(org: Organization) -> Organization:
     """Hold the organization's row until the transaction ends (a no-op on SQLite)."""
-    return db.session.scalars(select(Organization).where(Organization.id == org.id)
-                              .with_for_update().execution_options(populate_existing=True)).one()
+    return db.session.scalars(
+        select(Organization)
+        .where(Organization.id == org.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def lock_user(user: User) -> User:
-    return db.session.scalars(select(User).where(User.id == user.id)
-                              .with_for_update().execution_options(populate_existing=True)).one()
+    return db.session.scalars(
+        select(User)
+        .where(User.id == user.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _members_message(org: Organization, limit: Limit) -> str:
     if limit.plan == "team":
-        return (f"This organization uses all {limit.maximum} of its Team seats (pending "
-                f"invitations count). {limit.remedy}")
-    return (f"This organization has reached the {limit.plan_name} plan's {limit.maximum} "
-            f"members (pending invitations count). {limit.remedy}")
+        return (
+            f"This organization uses all {limit.maximum} of its Team seats (pending "
+            f"invitations count). {limit.remedy}"
+        )
+    return (
+        f"This organization has reached the {limit.plan_name} plan's {limit.maximum} "
+        f"members (pending invitations count). {limit.remedy}"
+    )
 
 
 def require_invitation_seat(org: Organization) -> None:
@@ -164,15 +226,19 @@ def require_project_slot(*, org: Organization | None = None, user: User | None =
         lock_org(org)
         limit = org_projects(org)
         if not limit.allows(org_project_count(org) + 1):
-            raise LimitReached(f"This organization has reached the {limit.plan_name} plan's "
-                               f"{limit.maximum} projects. {limit.remedy}")
+            raise LimitReached(
+                f"This organization has reached the {limit.plan_name} plan's "
+                f"{limit.maximum} projects. {limit.remedy}"
+            )
         return
     assert user is not None
     lock_user(user)
     limit = personal_projects(user)
     if not limit.allows(personal_project_count(user) + 1):
-        raise LimitReached(f"Your personal workspace has reached the {limit.plan_name} plan's "
-                           f"{limit.maximum} projects. {limit.remedy}")
+        raise LimitReached(
+            f"Your personal workspace has reached the {limit.plan_name} plan's "
+            f"{limit.maximum} projects. {limit.remedy}"
+        )
 
 
 def require_owned_org_slot(user: User, *, yourself: bool = True) -> None:
@@ -182,5 +248,7 @@ def require_owned_org_slot(user: User, *, yourself: bool = True) -> None:
     if not limit.allows(owned_org_count(user) + 1):
         noun = "organization" if limit.maximum == 1 else "organizations"
         who = "You already own" if yourself else f"{user.display_name} already owns"
-        raise LimitReached(f"{who} {limit.maximum} {noun}, the most the {limit.plan_name} "
-                           f"plan allows. {limit.remedy}")
+        raise LimitReached(
+            f"{who} {limit.maximum} {noun}, the most the {limit.plan_name} "
+            f"plan allows. {limit.remedy}"
+        )

@@ -1,4 +1,5 @@
 """Page numbers for tables (admin lists, projects), without loading more than one page of rows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,4 +58,6 @@ def fetch(query: Select, page: int, per_page: int, *, scalars: bool = True) -> t
 
 
 def count(query: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return db.session.scalars(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).one()

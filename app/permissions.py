@@ -4,6 +4,7 @@ Routes, services and templates ask `can()` / `require()`; nobody re-derives a ru
 A person outside an organization is told nothing exists (NotFound, a 404 page); a member whose
 role lacks the right gets Forbidden (a 403 page). Administrators may view any organization.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,7 @@ from app.models import Membership, Organization, Project, ProjectAssignee, Role,
 
 log = logging.getLogger("gatehouse.permissions")
 
-O, M, S, W = Role.OWNER, Role.MAINTAINER, Role.SUPERVISOR, Role.WORKER
+O, M, S, W = Role.OWNER, Role.MAINTAINER, Role.SUPERVISOR, Role.WORKER  # noqa: E741
 NOT_OWNER = frozenset({M, S, W})
 STAFF = frozenset({S, W})
 
@@ -25,9 +26,9 @@ STAFF = frozenset({S, W})
 class Action(StrEnum):
     VIEW_ORG = "view the organization"
     EDIT_ORG = "edit the organization"
-    INVITE = "invite, resend or remove invitations"   # target_role: the invitation's role
-    CHANGE_ROLE = "change a member's role"              # target_role: current AND new role
-    REMOVE_MEMBER = "remove a member"                   # target_role: the member's role
+    INVITE = "invite, resend or remove invitations"  # target_role: the invitation's role
+    CHANGE_ROLE = "change a member's role"  # target_role: current AND new role
+    REMOVE_MEMBER = "remove a member"  # target_role: the member's role
     LEAVE = "leave the organization"
     TRANSFER_OWNERSHIP = "transfer ownership"
     DELETE_ORG = "delete the organization"
@@ -61,8 +62,11 @@ def role_of(user: User, org: Organization) -> Role | None:
     """The user's role in `org`, or None for an outsider."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    role = db.session.scalar(select(Membership.role).where(
-        Membership.organization_id == org.id, Membership.user_id == user.id))
+    role = db.session.scalar(
+        select(Membership.role).where(
+            Membership.organization_id == org.id, Membership.user_id == user.id
+        )
+    )
     return Role(role) if role else None
 
 
@@ -74,16 +78,23 @@ def allowed(role: Role | None, action: Action, target_role: Role | None = None) 
     return targets is None or target_role is None or target_role in targets
 
 
-def can(user: User, org: Organization, action: Action, *, target_role: Role | None = None,
-        role: Role | None = None) -> bool:
+def can(
+    user: User,
+    org: Organization,
+    action: Action,
+    *,
+    target_role: Role | None = None,
+    role: Role | None = None,
+) -> bool:
     role = role if role is not None else role_of(user, org)
     if role is None:
         return action is Action.VIEW_ORG and bool(getattr(user, "is_admin", False))
     return allowed(role, action, target_role)
 
 
-def require(user: User, org: Organization, action: Action, *,
-            target_role: Role | None = None) -> Role | None:
+def require(
+    user: User, org: Organization, action: Action, *, target_role: Role | None = None
+) -> Role | None:
     """The actor's role when the matrix allows the action; NotFound or Forbidden otherwise."""
     role = role_of(user, org)
     if role is None and not getattr(user, "is_admin", False):
@@ -91,10 +102,18 @@ def require(user: User, org: Organization, action: Action, *,
         raise NotFound("Not found.")
     if can(user, org, action, target_role=target_role, role=role):
         return role
-    log.warning("refused: user=%s role=%s org=%s action=%s target=%s",
-                _name(user), role, org.slug, action.name, target_role)
-    raise Forbidden(f"Your role in {org.name} does not allow you to {action.value}"
-                    + (f" for the role {target_role}." if target_role else "."))
+    log.warning(
+        "refused: user=%s role=%s org=%s action=%s target=%s",
+        _name(user),
+        role,
+        org.slug,
+        action.name,
+        target_role,
+    )
+    raise Forbidden(
+        f"Your role in {org.name} does not allow you to {action.value}"
+        + (f" for the role {target_role}." if target_role else ".")
+    )
 
 
 def _name(user) -> str:
@@ -103,9 +122,16 @@ def _name(user) -> str:
 
 # Projects -------------------------------------------------------------------------------------
 
+
 def _is_assigned(user: User, project: Project) -> bool:
-    return db.session.scalar(select(ProjectAssignee.user_id).where(
-        ProjectAssignee.project_id == project.id, ProjectAssignee.user_id == user.id)) is not None
+    return (
+        db.session.scalar(
+            select(ProjectAssignee.user_id).where(
+                ProjectAssignee.project_id == project.id, ProjectAssignee.user_id == user.id
+            )
+        )
+        is not None
+    )
 
 
 def can_see_project(user: User, project: Project, role: Role | None) -> bool:
@@ -132,12 +158,13 @@ def require_project(user: User, project: Project | None, *, manage: bool = False
         raise NotFound("Not found.")
     role = None
     if project.organization_id is not None:
-        role = role_of(user, db.session.get(Organization, project.organization_id))
+        role = role_of(user, db.session.get_one(Organization, project.organization_id))
     if not can_see_project(user, project, role):
         log.warning("refused: user=%s cannot see project=%s", _name(user), project.id)
         raise NotFound("Not found.")
     if manage and not can_manage_project(user, project, role):
-        log.warning("refused: user=%s role=%s cannot manage project=%s",
-                    _name(user), role, project.id)
+        log.warning(
+            "refused: user=%s role=%s cannot manage project=%s", _name(user), role, project.id
+        )
         raise Forbidden("Your role allows you to see this project, not to change it.")
     return role

@@ -5,12 +5,13 @@ SETTINGS_CACHE_SECONDS old (5 s at most; 0 reads the table on every request), so
 one worker is in force at once on that worker (set_many drops the copy) and on every other worker
 within that bound.
 """
+
 from __future__ import annotations
 
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
@@ -34,36 +35,102 @@ class Definition:
         return type(self.default)
 
 
-DEFINITIONS: dict[str, Definition] = {d.key: d for d in (
-    Definition("site_name", "Site name", "Gatehouse", 1, 60),
-    Definition("registration_open", "Registration open", True, group="Accounts"),
-    Definition("password_min_length", "Minimum password length", 15, 6, 64, "Accounts",
-               "NIST SP 800-63B-4 asks for 15 when the password is the only factor."),
-    Definition("login_ip_per_minute", "Sign-in attempts per minute per IP", 10, 1, 1000, "Limits"),
-    Definition("login_account_per_minute", "Failed sign-ins per minute per account", 5, 1, 100,
-               "Limits"),
-    Definition("login_max_failures", "Consecutive failures before sign-in stops", 100, 5, 100,
-               "Limits", "An admin unlock or a completed recovery opens it again."),
-    Definition("recovery_answers_per_day", "Wrong answers per account per 24 h", 5, 1, 20,
-               "Limits"),
-    Definition("recovery_ip_per_hour", "Recovery answers per hour per IP", 20, 1, 1000, "Limits"),
-    Definition("temp_password_minutes", "Temporary password lifetime (minutes)", 15, 5, 1440,
-               "Sessions"),
-    Definition("session_idle_minutes", "Session idle timeout (minutes)", 60, 5, 1440, "Sessions"),
-    Definition("session_lifetime_hours", "Session lifetime (hours)", 12, 1, 720, "Sessions"),
-    Definition("remember_days", "Remember-me lifetime (days)", 30, 1, 30, "Sessions"),
-    Definition("invitation_days", "Invitation lifetime (days)", 7, 1, 60, "Organizations"),
-    Definition("recovery_email_link", "Require an emailed link before the security question",
-               False, group="Accounts", help="Only takes effect when mail is configured."),
-    Definition("free_personal_projects", "Free: projects in a personal workspace", 3, 0, 10000,
-               "Plans"),
-    Definition("free_owned_orgs", "Free: organizations a person may own", 1, 0, 1000, "Plans"),
-    Definition("free_org_members", "Free: members per organization (owner included)", 3, 1,
-               10000, "Plans"),
-    Definition("free_org_projects", "Free: projects per organization", 3, 0, 10000, "Plans"),
-    Definition("solo_org_members", "Solo: members per owned organization", 2, 1, 10000, "Plans"),
-    Definition("stats_max_days", "Longest statistics range (days)", 366, 7, 3660, "Admin"),
-)}
+DEFINITIONS: dict[str, Definition] = {
+    d.key: d
+    for d in (
+        Definition("site_name", "Site name", "Gatehouse", 1, 60),
+        Definition("registration_open", "Registration open", True, group="Accounts"),
+        Definition(
+            "password_min_length",
+            "Minimum password length",
+            15,
+            6,
+            64,
+            "Accounts",
+            "NIST SP 800-63B-4 asks for 15 when the password is the only factor.",
+        ),
+        Definition(
+            "login_ip_per_minute", "Sign-in attempts per minute per IP", 10, 1, 1000, "Limits"
+        ),
+        Definition(
+            "login_account_per_minute",
+            "Failed sign-ins per minute per account",
+            5,
+            1,
+            100,
+            "Limits",
+        ),
+        Definition(
+            "login_max_failures",
+            "Consecutive failures before sign-in stops",
+            100,
+            5,
+            100,
+            "Limits",
+            "An admin unlock or a completed recovery opens it again.",
+        ),
+        Definition(
+            "recovery_answers_per_day", "Wrong answers per account per 24 h", 5, 1, 20, "Limits"
+        ),
+        Definition(
+            "recovery_ip_per_hour", "Recovery answers per hour per IP", 20, 1, 1000, "Limits"
+        ),
+        Definition(
+            "forgot_account_per_hour",
+            "Recovery requests per hour per account",
+            5,
+            1,
+            100,
+            "Limits",
+            "Each can mail a recovery link, which cancels the last one.",
+        ),
+        Definition(
+            "forgot_ip_per_hour", "Recovery requests per hour per IP", 20, 1, 10000, "Limits"
+        ),
+        Definition("signup_ip_per_hour", "Sign-ups per hour per IP", 10, 1, 10000, "Limits"),
+        Definition(
+            "signup_email_per_hour", "Sign-ups per hour per email address", 5, 1, 100, "Limits"
+        ),
+        Definition(
+            "temp_password_minutes",
+            "Temporary password lifetime (minutes)",
+            15,
+            5,
+            1440,
+            "Sessions",
+        ),
+        Definition(
+            "session_idle_minutes", "Session idle timeout (minutes)", 60, 5, 1440, "Sessions"
+        ),
+        Definition("session_lifetime_hours", "Session lifetime (hours)", 12, 1, 720, "Sessions"),
+        Definition("remember_days", "Remember-me lifetime (days)", 30, 1, 30, "Sessions"),
+        Definition("invitation_days", "Invitation lifetime (days)", 7, 1, 60, "Organizations"),
+        Definition(
+            "recovery_email_link",
+            "Require an emailed link before the security question",
+            False,
+            group="Accounts",
+            help="Only takes effect when mail is configured.",
+        ),
+        Definition(
+            "free_personal_projects", "Free: projects in a personal workspace", 3, 0, 10000, "Plans"
+        ),
+        Definition("free_owned_orgs", "Free: organizations a person may own", 1, 0, 1000, "Plans"),
+        Definition(
+            "free_org_members",
+            "Free: members per organization (owner included)",
+            3,
+            1,
+            10000,
+            "Plans",
+        ),
+        Definition("free_org_projects", "Free: projects per organization", 3, 0, 10000, "Plans"),
+        Definition(
+            "solo_org_members", "Solo: members per owned organization", 2, 1, 10000, "Plans"
+        ),
+        Definition("stats_max_days", "Longest statistics range (days)", 366, 7, 3660, "Admin"),
+    )
+}
 
 
 def _load() -> dict[str, Any]:
@@ -108,7 +175,7 @@ def problem(key: str, value: Any) -> str | None:
     d = DEFINITIONS[key]
     if not isinstance(value, d.kind):
         return f"{d.label}: expected a {d.kind.__name__}."
-    size = len(value) if isinstance(value, str) else value
+    size = len(value) if isinstance(value, str) else cast(float, value)
     if d.kind is not bool and d.minimum is not None and size < d.minimum:
         return f"{d.label} must be at least {d.minimum}."
     if d.kind is not bool and d.maximum is not None and size > d.maximum:

@@ -7,6 +7,7 @@ The app is create_app() with that DATABASE_URL, driven by Flask's test client si
 seeded admin (a real session record, as a browser's cookie would carry). Each page is fetched
 a few times to warm up, then --runs times; the median and 95th percentile are printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,10 @@ def pages(today) -> list[tuple[str, str]]:
         ("users, page 1000", "/admin/users?page=1000"),
         ("sessions, page 1", "/admin/sessions"),
         ("stats, 90 days", f"/admin/stats?start={today - timedelta(days=89)}&end={today}"),
-        ("stats.tsv, 366 days", f"/admin/stats.tsv?start={today - timedelta(days=365)}"
-                                f"&end={today}"),
+        (
+            "stats.tsv, 366 days",
+            f"/admin/stats.tsv?start={today - timedelta(days=365)}&end={today}",
+        ),
     ]
 
 
@@ -67,7 +70,7 @@ def fetch(client, url: str) -> float:
 def measure(client, url: str, runs: int, warmup: int = 3) -> tuple[float, list[float]]:
     """The first request's time, then `runs` timings after `warmup` more."""
     first = fetch(client, url)
-    timings = [fetch(client, url) for _ in range(warmup - 1 + runs)][warmup - 1:]
+    timings = [fetch(client, url) for _ in range(warmup - 1 + runs)][warmup - 1 :]
     return first, timings
 
 
@@ -116,12 +119,19 @@ def main() -> None:
     from app import create_app
     from app.extensions import utcnow
 
-    app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench",
-                      "RATELIMIT_STORAGE_URI": "memory://"})
+    app = create_app(
+        {
+            "DATABASE_URL": args.database_url,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     client = signed_in_client(app)
     settle(app, client)
-    print(f"{args.database_url.split(':')[0]}, {args.runs} runs per page (ms); "
-          f"first = the first request (stats: counted from audit_events and stored)")
+    print(
+        f"{args.database_url.split(':')[0]}, {args.runs} runs per page (ms); "
+        f"first = the first request (stats: counted from audit_events and stored)"
+    )
     print(f"{'page':40} {'first':>8} {'median':>8} {'p95':>8}")
     for label, url in pages(utcnow().date()):
         if url.startswith("/admin/stats"):

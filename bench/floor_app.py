@@ -10,6 +10,7 @@ Every Gatehouse route is reported as a ratio to this app's throughput, measured 
 (bench/http/run.py), so the figure says how much the app adds on top of "Flask + one query +
 the layout", whatever the machine.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,9 @@ PAGE = """{% extends "base.html" %}
 
 
 def create_app() -> Flask:
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"))
+    app = Flask(
+        __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static")
+    )
     engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
     anonymous = SimpleNamespace(is_authenticated=False, must_change_password=False)
 
@@ -40,8 +42,9 @@ def create_app() -> Flask:
     @main.get("/")
     def dashboard():
         with engine.connect() as conn:
-            name = conn.execute(text("SELECT display_name FROM users WHERE id = :id"),
-                                {"id": 2}).scalar_one_or_none()
+            name = conn.execute(
+                text("SELECT display_name FROM users WHERE id = :id"), {"id": 2}
+            ).scalar_one_or_none()
         return render_template_string(PAGE, name=name or "nobody")
 
     app.register_blueprint(main)

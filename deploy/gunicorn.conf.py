@@ -3,10 +3,13 @@
 Every value can be overridden from the environment (GUNICORN_*), so the systemd unit, the system
 tests and the benchmarks all run this same file.
 """
+
 import gc
 import logging
 import multiprocessing
 import os
+import signal
+import subprocess
 import sys
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
@@ -15,8 +18,9 @@ bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000
 # process with threads; with Redis, the usual 2 × cores + 1 synchronous workers (nginx in front
 # buffers slow clients, so a sync worker is never held by a slow upload or download).
 _shared_limits = os.environ.get("RATELIMIT_STORAGE_URI", "").startswith(("redis", "rediss"))
-workers = int(os.environ.get("GUNICORN_WORKERS",
-                             multiprocessing.cpu_count() * 2 + 1 if _shared_limits else 1))
+workers = int(
+    os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1 if _shared_limits else 1)
+)
 threads = int(os.environ.get("GUNICORN_THREADS", 1 if _shared_limits else 8))
 worker_class = "gthread" if threads > 1 else "sync"
 
@@ -58,8 +62,8 @@ def post_worker_init(worker):
     if not handlers:
         handlers = [logging.StreamHandler(sys.stderr)]
     formatter = logging.Formatter(
-        "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
-        "%Y-%m-%d %H:%M:%S %z")
+        "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S %z"
+    )
     level = getattr(logging, os.environ.get("GATEHOUSE_LOG_LEVEL", "INFO").upper(), logging.INFO)
     for name in ("gatehouse", "flask-limiter"):
         logger = logging.getLogger(name)
@@ -74,3 +78,59 @@ def post_worker_init(worker):
     # worker: moved out of the collector's reach, full collections no longer walk it on every
     # few hundred requests (a fifth of a dashboard request's CPU under load).
     gc.freeze()
+
+
+# --- the task queue's consumer beside the web workers (`make run`) ----------------------------
+# With GATEHOUSE_EMBEDDED_WORKER=1 the master also starts `flask worker` (app/jobs.py: the mail
+# outbox) and stops it when it exits or reloads, so one command and one Ctrl-C serve the
+# embedded default. Production runs the consumer as its own systemd unit instead
+# (deploy/systemd/gatehouse-worker.service) and leaves this unset.
+_consumer: subprocess.Popen | None = None
+
+
+def _die_with_the_master() -> None:
+    """In the consumer, before exec: SIGTERM when the master dies, even by SIGKILL (no orphan)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _start_consumer(server) -> None:
+    global _consumer
+    if os.environ.get("GATEHOUSE_EMBEDDED_WORKER") != "1":
+        return
+    # Its own process group: a Ctrl-C reaches the master only, which then stops the consumer
+    # once, gracefully (a second SIGINT would cut its shutdown short).
+    _consumer = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        preexec_fn=_die_with_the_master,
+        process_group=0,
+    )
+    server.log.info("Task queue consumer started (pid: %s)", _consumer.pid)
+
+
+def _stop_consumer(server) -> None:
+    global _consumer
+    consumer, _consumer = _consumer, None
+    if consumer is None or consumer.poll() is not None:
+        return
+    consumer.send_signal(signal.SIGINT)  # graceful: the task in hand finishes
+    try:
+        consumer.wait(timeout=graceful_timeout)
+    except subprocess.TimeoutExpired:
+        consumer.kill()
+        consumer.wait()
+    server.log.info("Task queue consumer stopped")
+
+
+def when_ready(server):
+    _start_consumer(server)
+
+
+def on_reload(server):
+    _stop_consumer(server)
+    _start_consumer(server)
+
+
+def on_exit(server):
+    _stop_consumer(server)

@@ -1,4 +1,5 @@
 """Rows made directly through the models, for tests that are not about making them."""
+
 from __future__ import annotations
 
 from itertools import count
@@ -27,16 +28,21 @@ class Factory:
         fields.setdefault("display_name", username.title())
         fields.setdefault("security_question", QUESTION)
         answer = fields.pop("answer", ANSWER)
-        user = User(username=username, password_hash=passwords.hash_password(password),
-                    security_answer_hash=passwords.hash_answer(answer), **fields)
+        user = User(
+            username=username,
+            password_hash=passwords.hash_password(password),
+            security_answer_hash=passwords.hash_answer(answer),
+            **fields,
+        )
         db.session.add(user)
         db.session.commit()
         return user
 
     def session_for(self, user: User, remember: bool = False) -> tuple[UserSession, str]:
         with self.app.test_request_context():
-            record, token = sessions.start(user, remember=remember, ip="127.0.0.1",
-                                           user_agent="pytest")
+            record, token = sessions.start(
+                user, remember=remember, ip="127.0.0.1", user_agent="pytest"
+            )
             db.session.commit()
         return record, token
 
@@ -49,8 +55,9 @@ class Factory:
             flask_session["_fresh"] = True
         return record
 
-    def org(self, owner: User, slug: str | None = None, members: dict | None = None,
-            **fields) -> Organization:
+    def org(
+        self, owner: User, slug: str | None = None, members: dict | None = None, **fields
+    ) -> Organization:
         """An organization owned by `owner`, with `members` = {user: role} besides."""
         slug = slug or f"org-{next(self._numbers)}"
         fields.setdefault("name", slug.replace("-", " ").title())

@@ -1,4 +1,5 @@
 """A test client that submits forms the way a browser does: with the page's CSRF token."""
+
 from __future__ import annotations
 
 import re

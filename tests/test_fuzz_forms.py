@@ -7,6 +7,7 @@ fields, a file where text is expected — with a valid CSRF token, as an anonymo
 user, an organization owner and an administrator. What a person would notice: never a server
 error, and a refused request (4xx) leaves no row behind.
 """
+
 from __future__ import annotations
 
 import io
@@ -40,6 +41,7 @@ GET_RULES: list[str] = []  # filled from the app under test
 
 # --------------------------------------------------------------------------- the world
 
+
 class World:
     """The rows the path arguments point at, and one signed-in client per role."""
 
@@ -47,28 +49,40 @@ class World:
         from app.models import Membership, Organization, Project, Role
 
         self.app, self.factory = app, factory
-        self.users = {"user": _user("plainuser"), "owner": _user("orgowner"),
-                      "admin": _user("siteadmin", is_admin=True)}
+        self.users = {
+            "user": _user("plainuser"),
+            "owner": _user("orgowner"),
+            "admin": _user("siteadmin", is_admin=True),
+        }
         self.victim = _user("victim")
         owner = self.users["owner"]
         org = Organization(slug="fuzz-org", name="Fuzz Org", owner_id=owner.id)
         db.session.add(org)
         db.session.flush()
-        db.session.add_all([
-            Membership(organization_id=org.id, user_id=owner.id, role=Role.OWNER),
-            Membership(organization_id=org.id, user_id=self.users["user"].id, role=Role.WORKER),
-            Membership(organization_id=org.id, user_id=self.victim.id, role=Role.SUPERVISOR)])
+        db.session.add_all(
+            [
+                Membership(organization_id=org.id, user_id=owner.id, role=Role.OWNER),
+                Membership(organization_id=org.id, user_id=self.users["user"].id, role=Role.WORKER),
+                Membership(organization_id=org.id, user_id=self.victim.id, role=Role.SUPERVISOR),
+            ]
+        )
         project = Project(name="Fuzz project", organization_id=org.id, created_by_id=owner.id)
         db.session.add(project)
         db.session.commit()
         victim_session, _ = factory.session_for(self.victim)
-        self.args = {"slug": org.slug, "user_id": self.victim.id, "project_id": project.id,
-                     "session_id": victim_session.id, "invitation_id": 1, "token": "x" * 43,
-                     "filename": "css/app.css"}
+        self.args = {
+            "slug": org.slug,
+            "user_id": self.victim.id,
+            "project_id": project.id,
+            "session_id": victim_session.id,
+            "invitation_id": 1,
+            "token": "x" * 43,
+            "filename": "css/app.css",
+        }
         try:
             from app.models import Invitation
-            invitation, token = Invitation.issue(org, "invitee@example.com", Role.WORKER, owner,
-                                                 7)
+
+            invitation, token = Invitation.issue(org, "invitee@example.com", Role.WORKER, owner, 7)
             db.session.add(invitation)
             db.session.commit()
             self.args.update(invitation_id=invitation.id, token=token)
@@ -79,6 +93,7 @@ class World:
         def fill(match: re.Match) -> str:
             name = match.group(1).split(":")[-1]
             return str(self.args.get(name, 1))
+
         return re.sub(r"<([^>]+)>", fill, rule)
 
     def client(self, role: str):
@@ -110,12 +125,18 @@ def _user(username: str, **fields):
     from tests.factories import ANSWER, PASSWORD, QUESTION
 
     if not HASHES:
-        HASHES.update(password=passwords.hash_password(PASSWORD),
-                      answer=passwords.hash_answer(ANSWER))
-    user = User(username=username, email=f"{username}@example.com",
-                display_name=username.title(), security_question=QUESTION,
-                password_hash=HASHES["password"], security_answer_hash=HASHES["answer"],
-                **fields)
+        HASHES.update(
+            password=passwords.hash_password(PASSWORD), answer=passwords.hash_answer(ANSWER)
+        )
+    user = User(
+        username=username,
+        email=f"{username}@example.com",
+        display_name=username.title(),
+        security_question=QUESTION,
+        password_hash=HASHES["password"],
+        security_answer_hash=HASHES["answer"],
+        **fields,
+    )
     db.session.add(user)
     db.session.commit()
     return user
@@ -146,20 +167,63 @@ def _form_fields(world: World, path: str) -> dict[str, str]:
 
 def _row_counts() -> dict[str, int]:
     db.session.expire_all()
-    return {t.name: db.session.scalar(select(func.count()).select_from(t))
-            for t in db.metadata.sorted_tables}
+    return {
+        t.name: db.session.scalar(select(func.count()).select_from(t))
+        for t in db.metadata.sorted_tables
+    }
 
 
 # --------------------------------------------------------------------------- the values
 
 NASTY = [
-    "", " ", "\t\n", "\x00", "a\x00b", "\x1b[31m", "\r\nSet-Cookie: x=1", "\u202e\u200b",
-    "'", "\"", "' OR '1'='1", "'; DROP TABLE users; --", "1; SELECT pg_sleep(5)--", "%", "_",
-    "\\", "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "{{7*7}}", "${7*7}",
-    "../../etc/passwd", "javascript:alert(1)", "//evil.example", "https://evil.example/",
-    "-1", "0", "2147483648", "99999999999999999999999", "1e309", "NaN", "3.5", "true", "on",
-    "owner", "maintainer", "worker", "personal", "solo", "team", "month", "year",
-    "fuzz-org", "victim", "admin", "😀" * 60, "Ω" * 300, "a" * 5000, "x@example.com",
+    "",
+    " ",
+    "\t\n",
+    "\x00",
+    "a\x00b",
+    "\x1b[31m",
+    "\r\nSet-Cookie: x=1",
+    "\u202e\u200b",
+    "'",
+    '"',
+    "' OR '1'='1",
+    "'; DROP TABLE users; --",
+    "1; SELECT pg_sleep(5)--",
+    "%",
+    "_",
+    "\\",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "{{7*7}}",
+    "${7*7}",
+    "../../etc/passwd",
+    "javascript:alert(1)",
+    "//evil.example",
+    "https://evil.example/",
+    "-1",
+    "0",
+    "2147483648",
+    "99999999999999999999999",
+    "1e309",
+    "NaN",
+    "3.5",
+    "true",
+    "on",
+    "owner",
+    "maintainer",
+    "worker",
+    "personal",
+    "solo",
+    "team",
+    "month",
+    "year",
+    "fuzz-org",
+    "victim",
+    "admin",
+    "😀" * 60,
+    "Ω" * 300,
+    "a" * 5000,
+    "x@example.com",
     "correct horse battery staple",
 ]
 text_value = st.one_of(
@@ -189,17 +253,35 @@ def submissions(draw, known: dict[str, str]):
         if choice == "twice":
             pairs.append((name, draw(value)))
     if draw(st.booleans()):
-        pairs.append((draw(st.sampled_from(["is_admin", "role", "owner_id", "id", "next",
-                                            "workspace", "user_id", "x" * 300])), draw(value)))
+        pairs.append(
+            (
+                draw(
+                    st.sampled_from(
+                        [
+                            "is_admin",
+                            "role",
+                            "owner_id",
+                            "id",
+                            "next",
+                            "workspace",
+                            "user_id",
+                            "x" * 300,
+                        ]
+                    )
+                ),
+                draw(value),
+            )
+        )
     return role, pairs
 
 
 def _post(client, path: str, pairs, token: str):
-    body = "&".join(f"{urllib.parse.quote_from_bytes(n.encode())}="
-                    f"{urllib.parse.quote_from_bytes(v)}" for n, v in pairs)
+    body = "&".join(
+        f"{urllib.parse.quote_from_bytes(n.encode())}={urllib.parse.quote_from_bytes(v)}"
+        for n, v in pairs
+    )
     body = f"csrf_token={token}" + ("&" + body if body else "")
-    return client.post(path, data=body.encode(),
-                       content_type="application/x-www-form-urlencoded")
+    return client.post(path, data=body.encode(), content_type="application/x-www-form-urlencoded")
 
 
 def _check(role: str, path: str, sent, response, before: dict[str, int]) -> None:
@@ -207,18 +289,26 @@ def _check(role: str, path: str, sent, response, before: dict[str, int]) -> None
     assert status < 500, f"{role} POST {path} with {sent!r:.500} gave {status}"
     if 400 <= status < 500:
         after = _row_counts()
-        grown = {t: (before[t], after[t]) for t in before
-                 if after[t] != before[t] and t not in GROWS_ON_REFUSAL}
+        grown = {
+            t: (before[t], after[t])
+            for t in before
+            if after[t] != before[t] and t not in GROWS_ON_REFUSAL
+        }
         assert not grown, f"{role} POST {path} answered {status} but changed rows: {grown}"
 
 
 # --------------------------------------------------------------------------- the test
 
+
 def _world(app, factory) -> World:
     app.config["PROPAGATE_EXCEPTIONS"] = False  # an unhandled error must show as the 500 page
-    GET_RULES[:] = sorted(r.rule for r in app.url_map.iter_rules()
-                          if "GET" in (r.methods or ()) and not r.rule.startswith("/static")
-                          and not r.rule.endswith(".tsv"))
+    GET_RULES[:] = sorted(
+        r.rule
+        for r in app.url_map.iter_rules()
+        if "GET" in (r.methods or ())
+        and not r.rule.startswith("/static")
+        and not r.rule.endswith(".tsv")
+    )
     return World(app, factory)
 
 
@@ -228,8 +318,9 @@ def test_hostile_form_input_never_gives_a_server_error(rule, app, factory):
     path = world.path(rule)
     known = {name: "" for name in SPEC_FIELDS.get(rule, [])} | _form_fields(world, path)
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(submissions(known))
     def attempt(submission):
         role, pairs = submission
@@ -243,8 +334,9 @@ def test_hostile_form_input_never_gives_a_server_error(rule, app, factory):
     attempt()
 
 
-@pytest.mark.parametrize("rule", [r.rule for r in POST_RULES
-                                  if r.rule not in {"/logout", "/billing/webhook"}])
+@pytest.mark.parametrize(
+    "rule", [r.rule for r in POST_RULES if r.rule not in {"/logout", "/billing/webhook"}]
+)
 def test_a_file_sent_in_a_text_field_is_refused_not_a_server_error(rule, app, factory):
     """multipart/form-data with a file where every form expects text (no form takes files)."""
     world = _world(app, factory)

@@ -1,4 +1,5 @@
 """The schema comes from the migrations only; engine settings; the generated secret key."""
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,9 @@ def described_by_models(_object, name, type_, _reflected, _compare_to) -> bool:
 def test_models_and_migrations_agree(app):
     """The test database was built by `flask db upgrade`; the models must describe it exactly."""
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={
-            "compare_type": True, "include_object": described_by_models})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": described_by_models}
+        )
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
@@ -50,13 +52,15 @@ def test_the_app_never_creates_tables_itself():
 
 def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path):
     """The embedded default, whatever backend the rest of the suite runs on."""
-    sqlite_app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                             "DATABASE_URL": f"sqlite:///{tmp_path / 'pragmas.db'}"})
+    sqlite_app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'pragmas.db'}"}
+    )
     with sqlite_app.app_context():
         with db.engine.connect() as first, db.engine.connect() as second:
             for connection in (first, second):
                 assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
                 assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                connection.rollback()  # outside a request it is a write transaction (the lock)
         db.engine.dispose()
 
 

@@ -3,20 +3,46 @@
 The form fuzzing (test_fuzz_forms.py) covers POST bodies; this covers what pages read from the
 query string, and ids too large for any row in URLs and query strings.
 """
+
 from __future__ import annotations
 
 import pytest
 
-PARAMETERS = ("page", "per_page", "sort", "q", "user", "action", "start", "end", "org", "next",
-              "email", "session_id")
-VALUES = ("abc", "-1", "99999999999999999999", "\x00", "<script>x</script>", "0001-01-01",
-          "9999-12-31")
+PARAMETERS = (
+    "page",
+    "per_page",
+    "sort",
+    "q",
+    "user",
+    "action",
+    "start",
+    "end",
+    "org",
+    "next",
+    "email",
+    "session_id",
+)
+VALUES = (
+    "abc",
+    "-1",
+    "99999999999999999999",
+    "\x00",
+    "<script>x</script>",
+    "0001-01-01",
+    "9999-12-31",
+)
 
 
 def get_pages(app) -> list[str]:
-    return sorted({rule.rule for rule in app.url_map.iter_rules()
-                   if "GET" in rule.methods and "<" not in rule.rule
-                   and not rule.rule.startswith("/static")})
+    return sorted(
+        {
+            rule.rule
+            for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods
+            and "<" not in rule.rule
+            and not rule.rule.startswith("/static")
+        }
+    )
 
 
 def test_no_query_argument_breaks_a_page(client, app, admin, login_as):
@@ -33,12 +59,15 @@ def test_no_query_argument_breaks_a_page(client, app, admin, login_as):
     assert broken == []
 
 
-@pytest.mark.parametrize("url", [
-    "/admin/users/99999999999999999999/edit",
-    "/admin/sessions?user=99999999999999999999",
-    "/admin/plans?user=99999999999999999999",
-    "/projects/2147483648/edit",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/users/99999999999999999999/edit",
+        "/admin/sessions?user=99999999999999999999",
+        "/admin/plans?user=99999999999999999999",
+        "/projects/2147483648/edit",
+    ],
+)
 def test_an_id_no_row_can_have_is_not_found(client, admin, login_as, url):
     login_as(admin)
     assert client.get(url).status_code == 404

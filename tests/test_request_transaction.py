@@ -1,11 +1,15 @@
 """How a request's transaction ends: COMMIT when it only read (psycopg keeps its prepared
-statements), otherwise ROLLBACK — a write the view did not commit never reaches the database."""
+statements), otherwise ROLLBACK — a write the view did not commit never reaches the database.
+Whether it wrote is a flag the session sets as it writes (app/transactions.py), not a guess from
+the SQL text."""
+
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
-from app.extensions import db, only_read
+from app.extensions import db
 from app.models import User
+from app.transactions import only_read
 
 
 def name_of(user_id: int) -> str:
@@ -37,9 +41,15 @@ def test_uncommitted_writes_are_rolled_back(app, make_user):
         db.session.get(User, user_id).display_name = "Pending"
         assert not only_read(db.session())
     assert name_of(user_id) == "Alice"
-    with app.app_context():  # a locking read (SQLite has no FOR UPDATE: it drops the clause)
+    with app.app_context():  # SQL the session cannot read as a SELECT counts as a write
+        db.session.execute(
+            text("UPDATE users SET display_name = 'Text' WHERE id = :id"), {"id": user_id}
+        )
+        assert not only_read(db.session())
+    assert name_of(user_id) == "Alice"
+    with app.app_context():  # a locking read only reads: COMMIT releases its locks as ROLLBACK does
         db.session.execute(select(User.id).with_for_update())
-        assert only_read(db.session()) is (db.engine.dialect.name == "sqlite")
+        assert only_read(db.session())
 
 
 def test_a_failed_request_is_never_committed(app, make_user):
@@ -51,8 +61,7 @@ def test_a_failed_request_is_never_committed(app, make_user):
     assert name_of(user_id) == "Alice"
 
 
-def test_pages_that_sweep_sessions_only_read_when_nothing_expired(app, client, admin,
-                                                                  login_as):
+def test_pages_that_sweep_sessions_only_read_when_nothing_expired(app, client, admin, login_as):
     """Pages that end expired sessions first must still count as reads when there was nothing
     to end: ended with ROLLBACK, PostgreSQL planned the session lookup on every request."""
     login_as(admin)

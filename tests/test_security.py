@@ -1,4 +1,5 @@
 """Headers, cookies, proxies, error pages and the access rules of every route (SECURITY.md)."""
+
 from __future__ import annotations
 
 import re
@@ -14,21 +15,35 @@ from tests.conftest import base_config
 from tests.factories import PASSWORD
 from tests.formclient import FormClient
 
-REQUIRED_CSP = {"default-src": "'self'", "object-src": "'none'", "base-uri": "'none'",
-                "frame-ancestors": "'none'"}
+REQUIRED_CSP = {
+    "default-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+}
 # Written out on purpose: a route someone adds later is private unless it is listed here.
-PUBLIC_GET = [re.compile(p) for p in (
-    r"^/login$", r"^/signup$", r"^/forgot$", r"^/forgot/answer$", r"^/healthz$",
-    r"^/forgot/link/<[^>]+>$",  # the emailed recovery link is followed by a signed-out person
-    r"^/static/", r"^/invitations/<[^>]+>$", r"^/billing/webhook(/|$)",
-)]
+PUBLIC_GET = [
+    re.compile(p)
+    for p in (
+        r"^/login$",
+        r"^/signup$",
+        r"^/forgot$",
+        r"^/forgot/answer$",
+        r"^/healthz$",
+        r"^/forgot/link/<[^>]+>$",  # the emailed recovery link is followed by a signed-out person
+        r"^/static/",
+        r"^/invitations/<[^>]+>$",
+        r"^/billing/webhook(/|$)",
+    )
+]
 CSRF_EXEMPT = {"/billing/webhook"}
 
 
 def csp(response) -> dict[str, str]:
     policy = response.headers.get("Content-Security-Policy", "")
-    return {part.split()[0]: " ".join(part.split()[1:])
-            for part in policy.split(";") if part.strip()}
+    return {
+        part.split()[0]: " ".join(part.split()[1:]) for part in policy.split(";") if part.strip()
+    }
 
 
 def assert_hardened(response) -> None:
@@ -51,15 +66,19 @@ def offline_app(database, **extra):
 
 # --- headers and error pages ------------------------------------------------------------------
 
-@pytest.mark.parametrize("method, path, status", [
-    ("GET", "/login", 200),
-    ("GET", "/no-such-page", 404),
-    ("TRACE", "/login", 405),
-    ("DELETE", "/login", 405),
-    ("GET", "/account", 302),
-    ("GET", "/static/css/app.css", 200),
-    ("GET", "/healthz", 200),
-])
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("GET", "/login", 200),
+        ("GET", "/no-such-page", 404),
+        ("TRACE", "/login", 405),
+        ("DELETE", "/login", 405),
+        ("GET", "/account", 302),
+        ("GET", "/static/css/app.css", 200),
+        ("GET", "/healthz", 200),
+    ],
+)
 def test_every_response_carries_the_security_headers(client, method, path, status):
     response = client.open(path, method=method)
     assert response.status_code == status
@@ -132,8 +151,10 @@ def test_error_pages_keep_their_status_during_an_outage(database):
     assert_hardened(response)
     # Sign-in limits live outside the database: past the limit (10 a minute per address by
     # default), the answer is 429, not the 503 of the attempts before it, and never a 500.
-    statuses = [client.post("/login", data={"login": "ann", "password": "x" * 20}).status_code
-                for _ in range(12)]
+    statuses = [
+        client.post("/login", data={"login": "ann", "password": "x" * 20}).status_code
+        for _ in range(12)
+    ]
     first_429 = statuses.index(429)
     assert statuses[0] == 503 and set(statuses[first_429:]) == {429}, statuses
     assert set(statuses[:first_429]) == {503}, statuses
@@ -147,9 +168,16 @@ def test_production_config_does_not_propagate_exceptions(database):
 
 # --- cookies, HTTPS and proxies ---------------------------------------------------------------
 
+
 def cookie_header(response, name_suffix="session") -> str:
-    return next((h for h in response.headers.getlist("Set-Cookie")
-                 if h.split("=", 1)[0].endswith(name_suffix)), "")
+    return next(
+        (
+            h
+            for h in response.headers.getlist("Set-Cookie")
+            if h.split("=", 1)[0].endswith(name_suffix)
+        ),
+        "",
+    )
 
 
 def test_plain_http_cookie_flags(client, make_user):
@@ -169,13 +197,17 @@ def proxied_app(app, database, proxies: int):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     behind = create_app(base_config(url, instance), TRUSTED_PROXIES=proxies)
     behind.test_client_class = FormClient
-    behind.add_url_rule("/test-external", "test_external",
-                        lambda: url_for("auth.login", _external=True))
+    behind.add_url_rule(
+        "/test-external", "test_external", lambda: url_for("auth.login", _external=True)
+    )
     return behind
 
 
-HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7",
-         "X-Forwarded-Host": "gatehouse.example.com"}
+HTTPS = {
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-For": "198.51.100.7",
+    "X-Forwarded-Host": "gatehouse.example.com",
+}
 
 
 def test_behind_a_trusted_proxy_https_gives_secure_host_cookie_and_hsts(app, database):
@@ -195,9 +227,13 @@ def test_behind_a_trusted_proxy_https_gives_secure_host_cookie_and_hsts(app, dat
 def test_only_the_trusted_number_of_hops_is_believed(app, database, make_user):
     make_user(username="hops")
     client = proxied_app(app, database, 1).test_client()
-    client.submit("/login", {"login": "hops", "password": "wrong one"},
-                  headers={"X-Forwarded-For": "6.6.6.6, 198.51.100.7"})
+    client.submit(
+        "/login",
+        {"login": "hops", "password": "wrong one"},
+        headers={"X-Forwarded-For": "6.6.6.6, 198.51.100.7"},
+    )
     from tests.auth.helpers import actions
+
     assert actions("login.failed")[0].ip == "198.51.100.7"
 
 
@@ -230,7 +266,7 @@ def test_no_store_is_decided_without_the_database(app, make_user):
     db.session.expire(user)
     db.session.expunge(user)  # any load of its columns now raises instead of querying
     with pytest.raises(DetachedInstanceError):
-        user.is_disabled
+        _ = user.is_disabled
     with app.test_request_context("/"):
         g._login_user = user
         response = set_security_headers(app.response_class("saved"))
@@ -239,8 +275,13 @@ def test_no_store_is_decided_without_the_database(app, make_user):
 
 def test_every_authenticated_page_offers_sign_out(client, make_user, login_as):
     login_as(make_user(username="exit"))
-    for path in ("/", "/account", "/account/sessions", "/account/password",
-                 "/account/security-question"):
+    for path in (
+        "/",
+        "/account",
+        "/account/sessions",
+        "/account/password",
+        "/account/security-question",
+    ):
         assert 'action="/logout"' in client.get(path).get_data(as_text=True), path
 
 
@@ -259,6 +300,7 @@ def test_script_in_names_is_escaped(client, make_user, login_as):
 
 
 # --- walking the URL map ----------------------------------------------------------------------
+
 
 def _value_for(rule, argument):
     converter = rule._converters.get(argument)
@@ -281,8 +323,10 @@ def urls(app, method: str, where=lambda rule: True) -> list[str]:
 
 def snapshot() -> dict:
     db.session.expire_all()
-    return {table.name: db.session.execute(table.select().order_by(*table.primary_key.columns))
-            .all() for table in db.metadata.sorted_tables}
+    return {
+        table.name: db.session.execute(table.select().order_by(*table.primary_key.columns)).all()
+        for table in db.metadata.sorted_tables
+    }
 
 
 def test_every_post_route_refuses_a_missing_csrf_token(app, client, admin, login_as):
@@ -315,8 +359,11 @@ def test_every_admin_route_is_404_for_a_signed_in_non_admin(app, client, make_us
     token = client.csrf_token("/account")
     is_admin = lambda rule: rule.rule.startswith("/admin")  # noqa: E731
     answers = {("GET", url): client.get(url).status_code for url in urls(app, "GET", is_admin)}
-    answers.update({("POST", url): client.post(url, data={"csrf_token": token}).status_code
-                    for url in urls(app, "POST", is_admin)})
+    answers.update(
+        {
+            ("POST", url): client.post(url, data={"csrf_token": token}).status_code
+            for url in urls(app, "POST", is_admin)
+        }
+    )
     assert answers, "the admin panel has routes"
     assert {key: code for key, code in answers.items() if code != 404} == {}
-

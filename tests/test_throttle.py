@@ -1,4 +1,5 @@
 """Flask-Limiter limits on sign-in and recovery (SECURITY.md 8, 9, 11, 12, 16)."""
+
 from __future__ import annotations
 
 import socket
@@ -21,8 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def attempt(client, name, password="not the password", ip="192.0.2.1", headers=None):
     token = client.csrf_token("/login")
-    return client.post("/login", data={"login": name, "password": password, "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": ip}, headers=headers or {})
+    return client.post(
+        "/login",
+        data={"login": name, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": ip},
+        headers=headers or {},
+    )
 
 
 def test_eleventh_login_post_from_one_ip_gets_429(client):
@@ -75,16 +80,42 @@ def test_recovery_answers_are_limited_per_ip(client, make_user):
         make_user(username=f"r{n:02d}")
     for n in range(20):
         client.submit("/forgot", {"login": f"r{n:02d}"}, environ_base={"REMOTE_ADDR": "192.0.2.77"})
-        response = client.submit("/forgot/answer", {"answer": "wrong"},
-                                 environ_base={"REMOTE_ADDR": "192.0.2.77"})
+        response = client.submit(
+            "/forgot/answer", {"answer": "wrong"}, environ_base={"REMOTE_ADDR": "192.0.2.77"}
+        )
         assert response.status_code == 422
     client.submit("/forgot", {"login": "r00"})
-    response = client.submit("/forgot/answer", {"answer": ANSWER},
-                             environ_base={"REMOTE_ADDR": "192.0.2.77"})
+    response = client.submit(
+        "/forgot/answer", {"answer": ANSWER}, environ_base={"REMOTE_ADDR": "192.0.2.77"}
+    )
     assert response.status_code == 429 and response.headers["Retry-After"]
 
 
+def test_retry_after_is_sent_with_429_only(client, make_user):
+    """Only a refusal tells the client when to come back; other answers of limited routes
+    (sign-in and recovery here) carry no Retry-After."""
+    make_user(username="someone")
+    answers = [
+        attempt(client, "someone", ip="192.0.2.90"),  # 401
+        client.submit("/login", {"login": ""}, environ_base={"REMOTE_ADDR": "192.0.2.90"}),  # 422
+        attempt(client, "someone", PASSWORD, ip="192.0.2.90"),  # 303
+    ]
+    client.submit("/logout", page="/account/sessions")
+    client.submit("/forgot", {"login": "someone"})
+    answers.append(client.submit("/forgot/answer", {"answer": "wrong"}))  # 422
+    client.submit("/forgot", {"login": "someone"})
+    answers.append(client.submit("/forgot/answer", {"answer": ANSWER}))  # 200
+    assert [r.status_code for r in answers] == [401, 422, 303, 422, 200]
+    for response in answers:
+        assert "Retry-After" not in response.headers, response.status_code
+    for n in range(10):
+        attempt(client, f"nobody{n}", ip="192.0.2.91")
+    refused = attempt(client, "nobody", ip="192.0.2.91")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
 # --- several app instances sharing Redis ------------------------------------------------------
+
 
 def redis_uri() -> str | None:
     uri = REDIS or "redis://127.0.0.1:6379/7"
@@ -116,14 +147,24 @@ def test_two_app_instances_share_the_limit_through_redis(app, database):
         message = "Redis is not reachable; set GATEHOUSE_TEST_REDIS"
         pytest.fail(message) if REQUIRE_ALL else pytest.skip(message)
     _fresh, instance = database
-    shared = {**base_config(app.config["SQLALCHEMY_DATABASE_URI"], instance),
-              "RATELIMIT_STORAGE_URI": uri,
-              "RATELIMIT_KEY_PREFIX": f"gh-test-shared-{uuid.uuid4().hex[:12]}"}
+    shared = {
+        **base_config(app.config["SQLALCHEMY_DATABASE_URI"], instance),
+        "RATELIMIT_STORAGE_URI": uri,
+        "RATELIMIT_KEY_PREFIX": f"gh-test-shared-{uuid.uuid4().hex[:12]}",
+    }
     db.session.commit()
-    args = [str(item) for key in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI",
-                                  "RATELIMIT_KEY_PREFIX") for item in (key, shared[key])]
-    other = subprocess.run([sys.executable, "-c", OTHER_WORKER, *args], cwd=ROOT,
-                           capture_output=True, text=True, timeout=120)
+    args = [
+        str(item)
+        for key in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX")
+        for item in (key, shared[key])
+    ]
+    other = subprocess.run(
+        [sys.executable, "-c", OTHER_WORKER, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert other.stdout.strip().splitlines()[-1] == "401,401,401,401,401", other.stderr[-2000:]
     here = create_app(shared)
     here.test_client_class = FormClient

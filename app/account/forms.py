@@ -13,32 +13,43 @@ from app.forms import email_field, password_field, plain_text, text_field
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     current_password = password_field("Current password", "current-password")
     new_password = password_field("New password", "new-password")
-    new_password_confirm = PasswordField("Repeat the new password", [
-        DataRequired(message="Repeat the new password."),
-        EqualTo("new_password", message="The two passwords are not the same.")],
-        render_kw={"autocomplete": "new-password"})
+    new_password_confirm = PasswordField(
+        "Repeat the new password",
+        [
+            DataRequired(message="Repeat the new password."),
+            EqualTo("new_password", message="The two passwords are not the same."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
 
     def validate_new_password(self, field) -> None:
-        self.check_new_password(field, current_user.username, current_user.email or "")
+        self.check_new_password(
+            field, current_user.username, current_user.email or "", current_user.display_name
+        )
 
 
 class ProfileForm(FlaskForm):
     display_name = text_field("Display name", 100, render_kw={"autocomplete": "name"})
     email = email_field(required=False)
-    current_password = password_field("Current password (needed to change the email)",
-                                      "current-password", required=False)
+    current_password = password_field(
+        "Current password (needed to change the email)", "current-password", required=False
+    )
 
 
 class SecurityQuestionForm(FlaskForm):
     current_password = password_field("Current password", "current-password")
-    security_question = text_field("Security question", 200,
-                                   render_kw={"list": "security-questions"})
-    security_answer = PasswordField("Answer", [DataRequired(message="Enter an answer."),
-                                               Length(max=200), plain_text],
-                                    render_kw={"autocomplete": "off"})
+    security_question = text_field(
+        "Security question", 200, render_kw={"list": "security-questions"}
+    )
+    security_answer = PasswordField(
+        "Answer",
+        [DataRequired(message="Enter an answer."), Length(max=200), plain_text],
+        render_kw={"autocomplete": "off"},
+    )
 
     def validate_security_answer(self, field) -> None:
-        problem = passwords.answer_problem(field.data, current_user.username,
-                                           current_user.email or "", self.current_password.data)
+        problem = passwords.answer_problem(
+            field.data, current_user.username, current_user.email or "", self.current_password.data
+        )
         if problem:
             raise ValidationError(problem)

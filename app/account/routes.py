@@ -1,24 +1,20 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app import mail
-from app.account import bp, services
+from app.account import bp, services, verification
 from app.account.forms import ChangePasswordForm, ProfileForm, SecurityQuestionForm
 from app.auth import sessions, web
 from app.auth.services import QUESTIONS
-from app.errors import DomainError
+from app.errors import render_error
 from app.extensions import db
+from app.web import attempt
 
 
 def _status(form) -> int:
     return 422 if form.is_submitted() else 200
-
-
-def _refuse(form, field, exc: DomainError) -> None:
-    db.session.rollback()
-    field.errors.append(str(exc))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -29,18 +25,28 @@ def change_password():
     if not form.validate_on_submit():
         return render_template(page, form=form), _status(form)
     user = current_user._get_current_object()
-    try:
-        services.change_password(user, form.current_password.data, form.new_password.data,
-                                 keep=web.current_session())
+
+    def change() -> None:
+        services.change_password(
+            user, form.current_password.data, form.new_password.data, keep=web.current_session()
+        )
         web.rotate(user)
-        db.session.commit()
-    except DomainError as exc:
-        wrong = isinstance(exc, services.WrongPassword)
-        _refuse(form, form.current_password if wrong else form.new_password, exc)
-        return render_template(page, form=form), 422
-    mail.notify_security_change(user, "Your password was changed.")
+
+    done = attempt(change)
+    if not done.ok:
+        done.flash(form)
+        return render_template(page, form=form), done.status
     flash("Your password has been changed. Other devices have been signed out.", "success")
     return redirect(url_for("main.dashboard"), 303)
+
+
+def _profile_page(form=None, status: int = 200, error: str | None = None):
+    return render_template(
+        "account/profile.html",
+        form=form or ProfileForm(obj=current_user, formdata=None),
+        error=error,
+        mail_configured=mail.configured(),
+    ), status
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -49,16 +55,56 @@ def profile():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
     if not form.validate_on_submit():
-        return render_template("account/profile.html", form=form), _status(form)
-    try:
-        services.update_profile(user, form.display_name.data, form.email.data,
-                                form.current_password.data)
-        db.session.commit()
-    except DomainError as exc:
-        wrong = isinstance(exc, services.WrongPassword)
-        _refuse(form, form.current_password if wrong else form.email, exc)
-        return render_template("account/profile.html", form=form), 422
+        return _profile_page(form, _status(form))
+
+    def save() -> bool:
+        changed = services.update_profile(
+            user, form.display_name.data, form.email.data, form.current_password.data
+        )
+        return changed and verification.start(user)
+
+    done = attempt(save)
+    if not done.ok:
+        done.flash(form)
+        return _profile_page(form, done.status)
     flash("Your profile has been saved.", "success")
+    if done.value:
+        flash(f"We sent a verification link to {user.email}.", "info")
+    return redirect(url_for(".profile"), 303)
+
+
+@bp.post("/verify-email/resend")
+@login_required
+def resend_verification():
+    user = current_user._get_current_object()
+    done = attempt(verification.resend, user)
+    if not done.ok:
+        return _profile_page(status=done.status, error=done.message)
+    flash(f"We sent a new verification link to {user.email}.", "success")
+    return redirect(url_for(".profile"), 303)
+
+
+@bp.get("/verify-email/<token>")
+@login_required
+def verify_email(token: str):
+    """Shows a button only: a GET never verifies (mail scanners open links too)."""
+    g.no_store = True
+    if not verification.is_live(current_user, token):
+        return render_error(404, verification.INVALID)
+    return (
+        render_template("account/verify_email.html", token=token),
+        200,
+        {"Referrer-Policy": "no-referrer"},
+    )
+
+
+@bp.post("/verify-email/<token>")
+@login_required
+def confirm_email(token: str):
+    done = attempt(verification.confirm, current_user._get_current_object(), token)
+    if not done.ok:
+        return render_error(done.status, done.message)
+    flash("Your email address is verified.", "success")
     return redirect(url_for(".profile"), 303)
 
 
@@ -70,13 +116,16 @@ def security_question():
     page = "account/security_question.html"
     if not form.validate_on_submit():
         return render_template(page, form=form, questions=QUESTIONS), _status(form)
-    try:
-        services.change_question(user, form.current_password.data,
-                                 form.security_question.data, form.security_answer.data)
-        db.session.commit()
-    except DomainError as exc:
-        _refuse(form, form.current_password, exc)
-        return render_template(page, form=form, questions=QUESTIONS), 422
+    done = attempt(
+        services.change_question,
+        user,
+        form.current_password.data,
+        form.security_question.data,
+        form.security_answer.data,
+    )
+    if not done.ok:
+        done.flash(form)
+        return render_template(page, form=form, questions=QUESTIONS), done.status
     flash("Your security question has been changed.", "success")
     return redirect(url_for(".profile"), 303)
 
@@ -86,8 +135,7 @@ def security_question():
 def session_list():
     records = sessions.live_for(current_user._get_current_object())
     db.session.commit()
-    return render_template("account/sessions.html", records=records,
-                           current=web.current_session())
+    return render_template("account/sessions.html", records=records, current=web.current_session())
 
 
 @bp.post("/sessions/<int:session_id>/revoke")
@@ -103,8 +151,9 @@ def revoke_session(session_id: int):
 @bp.post("/sessions/revoke-others")
 @login_required
 def revoke_others():
-    count = services.revoke_other_sessions(current_user._get_current_object(),
-                                           keep=web.current_session())
+    count = services.revoke_other_sessions(
+        current_user._get_current_object(), keep=web.current_session()
+    )
     db.session.commit()
     flash(f"Signed out {count} other session(s).", "success")
     return redirect(url_for(".session_list"), 303)

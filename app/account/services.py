@@ -1,36 +1,41 @@
 """A person's own account: password, profile, recovery question."""
+
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
-from app import audit, passwords
+from app import audit, integrity, mail, passwords
 from app.auth import sessions
 from app.auth.services import name_taken
 from app.errors import DomainError
-from app.extensions import db, utcnow
+from app.extensions import utcnow
 from app.models import User, UserSession
 
 
 class WrongPassword(DomainError):
     def __init__(self) -> None:
-        super().__init__("The current password is not right.")
+        super().__init__("The current password is not right.", field="current_password")
 
 
 def check_current_password(user: User, password: str) -> None:
     """The account password, or during a forced change the temporary one, must match."""
     if passwords.verify_password(user.password_hash, password):
         return
-    if user.must_change_password and user.temp_password_hash and \
-            passwords.verify(user.temp_password_hash, password):
+    if (
+        user.must_change_password
+        and user.temp_password_hash
+        and passwords.verify(user.temp_password_hash, password)
+    ):
         return
     raise WrongPassword()
 
 
 def change_password(user: User, current: str, new: str, keep: UserSession | None) -> None:
     check_current_password(user, current)
-    if new == current or passwords.verify_password(user.password_hash, new) or (
-            user.temp_password_hash and passwords.verify(user.temp_password_hash, new)):
-        raise DomainError("Choose a password different from the current one.")
+    if (
+        new == current
+        or passwords.verify_password(user.password_hash, new)
+        or (user.temp_password_hash and passwords.verify(user.temp_password_hash, new))
+    ):
+        raise DomainError("Choose a password different from the current one.", field="new_password")
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = utcnow()
     user.must_change_password = False
@@ -38,6 +43,7 @@ def change_password(user: User, current: str, new: str, keep: UserSession | None
     user.temp_password_expires_at = None
     ended = sessions.end_all(user, reason="password changed", keep=keep)
     audit.record("password.changed", user, target_user=user, detail=f"{ended} other sessions ended")
+    mail.notify_security_change(user, "Your password was changed.")
 
 
 def update_profile(user: User, display_name: str, email: str, current: str | None) -> bool:
@@ -48,15 +54,12 @@ def update_profile(user: User, display_name: str, email: str, current: str | Non
             raise WrongPassword()
         check_current_password(user, current)
         if name_taken(email=email, exclude=user):
-            raise DomainError("Email already exists.")
-        audit.record("account.email_changed", user, target_user=user,
-                     detail=f"{user.email} -> {email}")
+            raise integrity.taken("uq_users_email_key")
+        audit.record(
+            "account.email_changed", user, target_user=user, detail=f"{user.email} -> {email}"
+        )
     user.display_name = display_name
     user.email = email
-    try:
-        db.session.flush()
-    except IntegrityError:  # taken by another account between the check and the write
-        raise DomainError("Email already exists.") from None
     return email_changed
 
 

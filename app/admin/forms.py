@@ -1,4 +1,5 @@
 """Admin forms: the shape of the input; the rules live in services."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -6,45 +7,58 @@ from functools import cache
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, Field, IntegerField, StringField
-from wtforms.validators import (DataRequired, Length, NumberRange, Optional, StopValidation,
-                                ValidationError)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from app import passwords, settings
 from app.extensions import utcnow
 from app.forms import email_field, password_field, plain_text, strip, text_field, username
 
 
-def _check_password(field: Field, name: str, email: str) -> None:
+def _check_password(field: Field, name: str, email: str, display_name: str) -> None:
     if not field.data:
         return
-    problem = passwords.password_problem(field.data, settings.get("password_min_length"),
-                                         name, email)
+    problem = passwords.password_problem(
+        field.data, settings.get("password_min_length"), name, email, display_name
+    )
     if problem:
         raise ValidationError(problem)
 
 
 class NewUserForm(FlaskForm):
-    username = StringField("Username", [DataRequired(message="Choose a username."),
-                                        Length(max=50), plain_text, username],
-                           filters=[strip], render_kw={"autocomplete": "off"})
-    display_name = text_field("Display name", 100, required=False,
-                              render_kw={"autocomplete": "off"})
+    username = StringField(
+        "Username",
+        [DataRequired(message="Choose a username."), Length(max=50), plain_text, username],
+        filters=[strip],
+        render_kw={"autocomplete": "off"},
+    )
+    display_name = text_field(
+        "Display name", 100, required=False, render_kw={"autocomplete": "off"}
+    )
     email = email_field("Email (optional)", required=False)
     password = password_field("Password", "new-password")
     is_admin = BooleanField("Administrator")
-    must_change_password = BooleanField("Must choose a new password at first sign-in",
-                                        default=True)
+    must_change_password = BooleanField("Must choose a new password at first sign-in", default=True)
 
     def validate_password(self, field) -> None:
-        _check_password(field, self.username.data or "", self.email.data or "")
+        _check_password(
+            field, self.username.data or "", self.email.data or "", self.display_name.data or ""
+        )
 
 
 class EditUserForm(FlaskForm):
     display_name = text_field("Display name", 100, render_kw={"autocomplete": "off"})
     email = email_field("Email (optional)", required=False)
     is_admin = BooleanField("Administrator")
-    password = password_field("New password (leave blank to keep the current one)",
-                              "new-password", required=False)
+    password = password_field(
+        "New password (leave blank to keep the current one)", "new-password", required=False
+    )
     must_change_password = BooleanField("Must choose a new password at next sign-in")
     revoke_sessions = BooleanField("Sign out all of this person's sessions")
 
@@ -53,14 +67,18 @@ class EditUserForm(FlaskForm):
         self._user = user
 
     def validate_password(self, field) -> None:
-        _check_password(field, self._user.username, self.email.data or "")
+        _check_password(
+            field, self._user.username, self.email.data or "", self.display_name.data or ""
+        )
 
 
 class DeleteUserForm(FlaskForm):
-    confirm_username = StringField("Type the username to confirm",
-                                   [DataRequired(message="Type the username to confirm."),
-                                    Length(max=50), plain_text], filters=[strip],
-                                   render_kw={"autocomplete": "off"})
+    confirm_username = StringField(
+        "Type the username to confirm",
+        [DataRequired(message="Type the username to confirm."), Length(max=50), plain_text],
+        filters=[strip],
+        render_kw={"autocomplete": "off"},
+    )
 
 
 class _GetForm(FlaskForm):
@@ -111,8 +129,9 @@ class DateRangeForm(_GetForm):
 
 class AuditFilterForm(_GetForm):
     user = StringField("User", [Length(max=254), plain_text], filters=[strip])
-    action = StringField("Action", [Length(max=64), plain_text], filters=[strip],
-                         render_kw={"list": "audit-actions"})
+    action = StringField(
+        "Action", [Length(max=64), plain_text], filters=[strip], render_kw={"list": "audit-actions"}
+    )
     start = _date_field("From")
     end = _date_field("To")
 
@@ -122,6 +141,7 @@ class AuditFilterForm(_GetForm):
 
 
 # --- settings -------------------------------------------------------------------------------
+
 
 def _whole_number(_form, field) -> None:
     if field.data is None:
@@ -133,12 +153,18 @@ def _setting_field(definition: settings.Definition) -> Field:
     if d.kind is bool:
         return BooleanField(d.label, description=d.help)
     if d.kind is int:
-        return IntegerField(d.label, [_whole_number, NumberRange(d.minimum, d.maximum)],
-                            description=d.help,
-                            render_kw={"min": d.minimum, "max": d.maximum, "type": "number"})
-    return StringField(d.label, [DataRequired(message="This field is required."),
-                                 Length(d.minimum, d.maximum), plain_text],
-                       filters=[strip], description=d.help)
+        return IntegerField(
+            d.label,
+            [_whole_number, NumberRange(d.minimum, d.maximum)],
+            description=d.help,
+            render_kw={"min": d.minimum, "max": d.maximum, "type": "number"},
+        )
+    return StringField(
+        d.label,
+        [DataRequired(message="This field is required."), Length(d.minimum, d.maximum), plain_text],
+        filters=[strip],
+        description=d.help,
+    )
 
 
 @cache

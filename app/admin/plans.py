@@ -1,4 +1,5 @@
 """Admin: grant or revoke a plan by hand for a person or an organization (SPEC §4, plans)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,9 +12,10 @@ from app import ids
 from app.admin import bp
 from app.admin.web import actor
 from app.billing import plans, services
-from app.errors import DomainError
+from app.billing.workspaces import OrgWorkspace, PersonalWorkspace, Workspace
 from app.extensions import db
 from app.models import Organization, User
+from app.web import attempt
 
 
 class WorkspaceForm(FlaskForm):
@@ -26,33 +28,40 @@ class PlanForm(WorkspaceForm):
     seats = IntegerField("Seats (Team)", [Optional(), NumberRange(1, services.MAX_SEATS)])
 
 
-def _workspace(user_id, slug) -> services.Workspace:
+def _workspace(user_id, slug) -> Workspace:
     if slug:
         org = db.session.scalar(select(Organization).where(Organization.slug == slug.lower()))
         if org is not None:
-            return services.Workspace(org=org)
+            return OrgWorkspace(org)
     elif (number := ids.id_or_404(user_id)) is not None:
         user = db.session.get(User, number)
         if user is not None:
-            return services.Workspace(user=user)
+            return PersonalWorkspace(user)
     abort(404)
 
 
-def _page(workspace: services.Workspace, form: PlanForm | None = None, error=None, status=200):
+def _page(workspace: Workspace, form: PlanForm | None = None, error=None, status=200):
     row = services.subscription_of(workspace)
-    form = form or PlanForm(formdata=None, plan="team" if workspace.org else "solo",
-                            seats=services.seats_used(workspace.org) if workspace.org else 1)
+    used = services.seats_used(workspace.org) if isinstance(workspace, OrgWorkspace) else None
+    form = form or PlanForm(
+        formdata=None, plan="team" if used is not None else "solo", seats=used or 1
+    )
     return render_template(
-        "admin/plans.html", workspace=workspace, subscription=row, state=plans.state_of(row),
-        seats_used=services.seats_used(workspace.org) if workspace.org else None,
-        form=form, error=error,
+        "admin/plans.html",
+        workspace=workspace,
+        subscription=row,
+        state=plans.state_of(row),
+        seats_used=used,
+        form=form,
+        error=error,
         revocable=bool(row and row.source == "admin" and row.status in plans.PAID_STATUSES),
     ), status
 
 
-def _back(workspace: services.Workspace):
-    target = ({"org": workspace.org.slug} if workspace.org else {"user": workspace.user.id})
-    return redirect(url_for("admin.plan", **target), 303)
+def _back(workspace: Workspace):
+    if isinstance(workspace, OrgWorkspace):
+        return redirect(url_for("admin.plan", org=workspace.org.slug), 303)
+    return redirect(url_for("admin.plan", user=workspace.user.id), 303)
 
 
 @bp.get("/plans")
@@ -66,12 +75,9 @@ def grant_plan():
     workspace = _workspace(form.user.data, form.org.data)
     if not form.validate_on_submit():
         return _page(workspace, form, status=422)
-    try:
-        services.grant_plan(actor(), workspace, form.plan.data, form.seats.data)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        return _page(workspace, form, str(exc), exc.status)
+    done = attempt(services.grant_plan, actor(), workspace, form.plan.data, form.seats.data)
+    if not done.ok:
+        return _page(workspace, form, done.show_on(form), done.status)
     flash(f"{form.plan.data.title()} granted to {workspace.label}.", "success")
     return _back(workspace)
 
@@ -82,11 +88,8 @@ def revoke_plan():
     workspace = _workspace(form.user.data, form.org.data)
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.revoke_plan(actor(), workspace)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        return _page(workspace, error=str(exc), status=exc.status)
+    done = attempt(services.revoke_plan, actor(), workspace)
+    if not done.ok:
+        return _page(workspace, error=done.message, status=done.status)
     flash(f"The plan of {workspace.label} was revoked; a 30-day grace period runs.", "success")
     return _back(workspace)

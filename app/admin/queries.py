@@ -1,19 +1,38 @@
 """Reads for the admin pages: each table is a fixed number of queries whatever its size."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from flask import abort
-from sqlalchemy import ARRAY, ColumnElement, Integer, any_, case, cast, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    UnaryExpression,
+    any_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import QueryableAttribute
 
 from app import paging
 from app.auth import sessions
 from app.billing import plans
 from app.extensions import db
-from app.models import (AuditEvent, Membership, Organization, Project, RowCount, Subscription,
-                        User, UserSession)
+from app.models import (
+    Membership,
+    Organization,
+    Project,
+    RowCount,
+    Subscription,
+    User,
+    UserSession,
+)
 from app.models.user import name_key
 
 PLAN_LABELS = {"free": "Free", "solo": "Solo", "team": "Team"}
@@ -33,8 +52,9 @@ def user_total():
     """Every account, as a SQL expression: the trigger-kept figure in `row_counts`, or a real
     count should that row be missing (both databases skip the count when it is not)."""
     stored = select(RowCount.rows).where(RowCount.table_name == User.__tablename__)
-    return func.coalesce(stored.scalar_subquery(),
-                         select(func.count()).select_from(User).scalar_subquery())
+    return func.coalesce(
+        stored.scalar_subquery(), select(func.count()).select_from(User).scalar_subquery()
+    )
 
 
 def user_or_404(user_id: int) -> User:
@@ -48,6 +68,7 @@ def like_pattern(text: str) -> str:
 
 # --- overview -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Counts:
     users: int
@@ -58,14 +79,20 @@ class Counts:
 
 def overview_counts() -> Counts:
     sweep_sessions()
-    row = db.session.execute(select(
-        user_total(),
-        select(func.count()).select_from(UserSession)
-        .where(UserSession.ended_at.is_(None)).scalar_subquery(),
-        select(func.count()).select_from(Organization).scalar_subquery(),
-        select(func.count()).select_from(Subscription)
-        .where(Subscription.status.in_(plans.PAID_STATUSES)).scalar_subquery(),
-    )).one()
+    row = db.session.execute(
+        select(
+            user_total(),
+            select(func.count())
+            .select_from(UserSession)
+            .where(UserSession.ended_at.is_(None))
+            .scalar_subquery(),
+            select(func.count()).select_from(Organization).scalar_subquery(),
+            select(func.count())
+            .select_from(Subscription)
+            .where(Subscription.status.in_(plans.PAID_STATUSES))
+            .scalar_subquery(),
+        )
+    ).one()
     return Counts(*row)
 
 
@@ -75,26 +102,36 @@ def account_named(username: str) -> User | None:
 
 # --- users ----------------------------------------------------------------------------------
 
+
 def _orgs_count():
-    return (select(func.count()).where(Membership.user_id == User.id)
-            .correlate(User).scalar_subquery())
+    return (
+        select(func.count()).where(Membership.user_id == User.id).correlate(User).scalar_subquery()
+    )
 
 
 def _projects_count():
-    return (select(func.count()).where(Project.created_by_id == User.id)
-            .correlate(User).scalar_subquery())
+    return (
+        select(func.count())
+        .where(Project.created_by_id == User.id)
+        .correlate(User)
+        .scalar_subquery()
+    )
 
 
 def _plan_expr():
     paid = Subscription.status.in_(plans.PAID_STATUSES)
-    return func.coalesce(select(case((paid, Subscription.plan), else_="free"))
-                         .where(Subscription.user_id == User.id)
-                         .correlate(User).scalar_subquery(), "free")
+    return func.coalesce(
+        select(case((paid, Subscription.plan), else_="free"))
+        .where(Subscription.user_id == User.id)
+        .correlate(User)
+        .scalar_subquery(),
+        "free",
+    )
 
 
 @dataclass(frozen=True)
 class Sort:
-    expression: Callable[[], ColumnElement]
+    expression: Callable[[], ColumnElement | QueryableAttribute]
     unique: bool = False  # unique values need no id to break ties
     nullable: bool = False  # NULL ("never") sorts as the smallest value on every database
 
@@ -120,7 +157,7 @@ def parse_sort(value: str | None, sorts: dict, default: str) -> str:
     return value if value.lstrip("-") in sorts else default
 
 
-def _order(sort: str) -> list[ColumnElement]:
+def _order(sort: str) -> list[UnaryExpression]:
     spec = USER_SORTS[sort.lstrip("-")]
     descending = sort.startswith("-")
     column = spec.expression()
@@ -136,9 +173,11 @@ def _order(sort: str) -> list[ColumnElement]:
 
 def user_search(q: str) -> ColumnElement:
     pattern = like_pattern(q)
-    return or_(User.username.ilike(pattern, escape="\\"),
-               User.display_name.ilike(pattern, escape="\\"),
-               User.email.ilike(pattern, escape="\\"))
+    return or_(
+        User.username.ilike(pattern, escape="\\"),
+        User.display_name.ilike(pattern, escape="\\"),
+        User.email.ilike(pattern, escape="\\"),
+    )
 
 
 @dataclass(frozen=True)
@@ -175,7 +214,7 @@ def user_page(q: str, sort: str, page: int, per_page: int) -> paging.Page:
         total = paging.count(select(User.id).where(user_search(q)))
         ids_query = ids_query.where(_matching(q, total))
     else:
-        total = db.session.scalar(select(user_total()))
+        total = db.session.scalars(select(user_total())).one()
     ids, has_next = paging.fetch(ids_query, page, per_page)
     return paging.Page(_user_rows(ids), page, per_page, has_next, total)
 
@@ -184,8 +223,12 @@ def _count_per_user(column, ids: list[int]):
     """Rows per person among `ids`, grouped once. A correlated count per row looked the same,
     but PostgreSQL plans it for any person: with one person owning most projects, it read the
     whole table for every row of the page."""
-    return (select(column.label("user_id"), func.count().label("n"))
-            .where(column.in_(ids)).group_by(column).subquery())
+    return (
+        select(column.label("user_id"), func.count().label("n"))
+        .where(column.in_(ids))
+        .group_by(column)
+        .subquery()
+    )
 
 
 def _user_rows(ids: list[int]) -> list[UserRow]:
@@ -193,28 +236,39 @@ def _user_rows(ids: list[int]) -> list[UserRow]:
         return []
     org_counts = _count_per_user(Membership.user_id, ids)
     project_counts = _count_per_user(Project.created_by_id, ids)
-    found = {user.id: (user, orgs, projects) for user, orgs, projects in db.session.execute(
-        select(User, func.coalesce(org_counts.c.n, 0), func.coalesce(project_counts.c.n, 0))
-        .outerjoin(org_counts, org_counts.c.user_id == User.id)
-        .outerjoin(project_counts, project_counts.c.user_id == User.id)
-        .where(User.id.in_(ids)))}
+    found = {
+        user.id: (user, orgs, projects)
+        for user, orgs, projects in db.session.execute(
+            select(User, func.coalesce(org_counts.c.n, 0), func.coalesce(project_counts.c.n, 0))
+            .outerjoin(org_counts, org_counts.c.user_id == User.id)
+            .outerjoin(project_counts, project_counts.c.user_id == User.id)
+            .where(User.id.in_(ids))
+        )
+    }
     plan_of = user_plans(ids)
-    return [UserRow(*found[i], PLAN_LABELS.get(plan_of.get(i, "free"), "Free"))
-            for i in ids if i in found]
+    return [
+        UserRow(*found[i], PLAN_LABELS.get(plan_of.get(i, "free"), "Free"))
+        for i in ids
+        if i in found
+    ]
 
 
 def user_plans(ids: list[int]) -> dict[int, str]:
     """The plan in force for each of these people, from one query on `subscriptions`."""
     rows = db.session.scalars(select(Subscription).where(Subscription.user_id.in_(ids)))
-    return {row.user_id: plans.state_of(row).plan for row in rows}
+    return {row.user_id: plans.state_of(row).plan for row in rows if row.user_id is not None}
 
 
 def owned_organizations(user: User) -> list[Organization]:
-    return list(db.session.scalars(
-        select(Organization).where(Organization.owner_id == user.id).order_by(Organization.slug)))
+    return list(
+        db.session.scalars(
+            select(Organization).where(Organization.owner_id == user.id).order_by(Organization.slug)
+        )
+    )
 
 
 # --- sessions -------------------------------------------------------------------------------
+
 
 def session_page(user_id: int | None, page: int, per_page: int) -> paging.Page:
     sweep_sessions()
@@ -222,59 +276,23 @@ def session_page(user_id: int | None, page: int, per_page: int) -> paging.Page:
     if user_id is not None:
         query = query.where(UserSession.user_id == user_id)
     ids, has_next = paging.fetch(
-        query.with_only_columns(UserSession.id)
-        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()), page, per_page)
-    found = {r.id: r for r in db.session.scalars(select(UserSession).where(
-        UserSession.id.in_(ids)))} if ids else {}
+        query.with_only_columns(UserSession.id).order_by(
+            UserSession.last_seen_at.desc(), UserSession.id.desc()
+        ),
+        page,
+        per_page,
+    )
+    found = (
+        {r.id: r for r in db.session.scalars(select(UserSession).where(UserSession.id.in_(ids)))}
+        if ids
+        else {}
+    )
     items = [found[i] for i in ids if i in found]
     # users.open_sessions is exact after the sweep, and summing it is cheaper than counting rows;
     # "> 0" changes no sum but lets the (open_sessions, id) index skip the users with none.
     total_query = select(func.coalesce(func.sum(User.open_sessions), 0)).where(
-        User.open_sessions > 0)
+        User.open_sessions > 0
+    )
     if user_id is not None:
         total_query = total_query.where(User.id == user_id)
     return paging.Page(items, page, per_page, has_next, db.session.scalar(total_query))
-
-
-# --- audit log ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AuditFilter:
-    user: str = ""
-    action: str = ""
-    start: date | None = None
-    end: date | None = None
-
-    def conditions(self) -> list[ColumnElement]:
-        found = []
-        if self.user:
-            account = account_named(self.user)
-            if account is not None:
-                found.append(or_(AuditEvent.actor_id == account.id,
-                                 AuditEvent.target_user_id == account.id))
-            else:  # a deleted account: its name is still in the log
-                key = name_key(self.user)
-                found.append(or_(func.lower(AuditEvent.actor_name) == key,
-                                 func.lower(AuditEvent.target) == key))
-        if self.action:
-            found.append(AuditEvent.action == self.action)
-        if self.start:
-            found.append(AuditEvent.day >= self.start)
-        if self.end:
-            found.append(AuditEvent.day <= self.end)
-        return found
-
-
-def audit_query(filters: AuditFilter):
-    return select(AuditEvent).where(*filters.conditions()).order_by(AuditEvent.id.desc())
-
-
-def audit_page(filters: AuditFilter, page: int, per_page: int) -> paging.Page:
-    # No total: counting a million-row log on every view would cost more than the page itself.
-    items, has_next = paging.fetch(audit_query(filters), page, per_page)
-    return paging.Page(items, page, per_page, has_next)
-
-
-def audit_rows(filters: AuditFilter):
-    """Every matching event, streamed in batches for the export."""
-    return db.session.scalars(audit_query(filters).execution_options(yield_per=1000))

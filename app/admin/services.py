@@ -1,4 +1,5 @@
 """Admin actions: plain arguments in, a change (audited) or a DomainError out. Callers commit."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from app import audit, passwords, settings
+from app import audit, integrity, passwords, settings
 from app.auth import sessions
-from app.auth.services import name_taken
+from app.auth.services import TAKEN, name_taken
 from app.billing import plans
 from app.errors import DomainError, NotFound
 from app.extensions import db, utcnow
@@ -18,18 +19,10 @@ from app.models.user import name_key
 REVOKED = "revoked by admin"
 
 
-class FieldError(DomainError):
-    """A refusal that belongs next to one field of the form."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def _require_names_free(username: str | None, email: str | None, exclude: User | None = None):
     taken = name_taken(username, email, exclude=exclude)
     if taken:
-        raise FieldError(taken, f"{taken.capitalize()} already exists.")
+        raise integrity.taken(TAKEN[taken])
 
 
 def _require_not_self(actor: User, user: User, verb: str) -> None:
@@ -37,14 +30,25 @@ def _require_not_self(actor: User, user: User, verb: str) -> None:
         raise DomainError(f"You cannot {verb} your own account.")
 
 
+def lock_admins() -> list[int]:
+    """The enabled administrators' ids, their rows locked until the transaction ends.
+
+    Always all of them and in id order, so that two administrators acting on each other wait
+    for one another instead of deadlocking (on SQLite the write transaction already waits).
+    """
+    return list(
+        db.session.scalars(
+            select(User.id)
+            .where(User.is_admin.is_(True), User.is_disabled.is_(False))
+            .order_by(User.id)
+            .with_for_update()
+        )
+    )
+
+
 def _require_other_admin(user: User, verb: str) -> None:
-    """The last enabled administrator stays; the rows are locked so two admins cannot race."""
-    if not user.is_admin or user.is_disabled:
-        return
-    others = db.session.scalars(
-        select(User.id).where(User.is_admin.is_(True), User.is_disabled.is_(False),
-                              User.id != user.id).with_for_update()).all()
-    if not others:
+    """The last enabled administrator stays; decided on the locked rows, not on `user`'s copy."""
+    if lock_admins() == [user.id]:
         raise DomainError(f"{user.username} is the last administrator and cannot be {verb}.")
 
 
@@ -61,14 +65,24 @@ class NewUser:
 def create_user(actor: User, data: NewUser) -> User:
     _require_names_free(data.username, data.email)
     now = utcnow()
-    user = User(username=data.username, display_name=data.display_name or data.username,
-                email=data.email or None, password_hash=passwords.hash_password(data.password),
-                is_admin=data.is_admin, must_change_password=data.must_change_password,
-                created_at=now, password_changed_at=now)
+    user = User(
+        username=data.username,
+        display_name=data.display_name or data.username,
+        email=data.email or None,
+        password_hash=passwords.hash_password(data.password),
+        is_admin=data.is_admin,
+        must_change_password=data.must_change_password,
+        created_at=now,
+        password_changed_at=now,
+    )
     db.session.add(user)
     db.session.flush()
-    audit.record("admin.user_created", actor, target_user=user,
-                 detail="administrator" if data.is_admin else None)
+    audit.record(
+        "admin.user_created",
+        actor,
+        target_user=user,
+        detail="administrator" if data.is_admin else None,
+    )
     return user
 
 
@@ -82,8 +96,14 @@ class UserChanges:
     revoke_sessions: bool
 
 
-def update_user(actor: User, user: User, changes: UserChanges) -> list[str]:
-    """Apply the edit form; returns what changed. The user notices at their next request."""
+def update_user(
+    actor: User, user: User, changes: UserChanges, keep: UserSession | None = None
+) -> list[str]:
+    """Apply the edit form; returns what changed. The user notices at their next request.
+
+    A new password ends every session of the person, box ticked or not (SECURITY 22): whoever
+    knew the old one must not stay signed in. An admin editing themselves keeps `keep`.
+    """
     if user.is_admin and not changes.is_admin:
         _require_not_self(actor, user, "remove administrator rights from")
         _require_other_admin(user, "demoted")
@@ -102,8 +122,9 @@ def update_user(actor: User, user: User, changes: UserChanges) -> list[str]:
         user.temp_password_hash = None
         user.temp_password_expires_at = None
         done.append("password")
-    if changes.revoke_sessions:
-        done.append(f"sessions ended: {sessions.end_all(user, REVOKED)}")
+    if changes.password or changes.revoke_sessions:
+        kept = keep if actor.id == user.id else None
+        done.append(f"sessions ended: {sessions.end_all(user, REVOKED, keep=kept)}")
     if done:
         audit.record("admin.user_updated", actor, target_user=user, detail="; ".join(done))
     return done
@@ -125,8 +146,10 @@ def enable(actor: User, user: User) -> None:
 
 def unlock(actor: User, user: User) -> None:
     """Clear the sign-in failure counter and reopen recovery by security question."""
-    detail = (f"failed sign-ins: {user.failed_logins}; wrong answers: {user.recovery_failures}; "
-              f"recovery was {'closed' if user.recovery_locked else 'open'}")
+    detail = (
+        f"failed sign-ins: {user.failed_logins}; wrong answers: {user.recovery_failures}; "
+        f"recovery was {'closed' if user.recovery_locked else 'open'}"
+    )
     user.failed_logins = 0
     user.last_failed_login_at = None
     user.recovery_failures = 0
@@ -138,18 +161,27 @@ def unlock(actor: User, user: User) -> None:
 def delete_user(actor: User, user: User, confirm_username: str) -> None:
     """Sessions, memberships, invitations and personal projects go with the account (FKs)."""
     if name_key(confirm_username or "") != user.username_key:
-        raise FieldError("confirm_username", "That is not this account's username.")
+        raise DomainError("That is not this account's username.", field="confirm_username")
     _require_not_self(actor, user, "delete")
     _require_other_admin(user, "deleted")
-    owned = db.session.scalars(select(Organization.slug).where(Organization.owner_id == user.id)
-                               .order_by(Organization.slug)).all()
+    owned = db.session.scalars(
+        select(Organization.slug)
+        .where(Organization.owner_id == user.id)
+        .order_by(Organization.slug)
+    ).all()
     if owned:
-        raise DomainError(f"{user.username} owns {', '.join(owned)}. Transfer or delete "
-                          f"{'that organization' if len(owned) == 1 else 'those organizations'} "
-                          "first.")
-    plans.require_not_charging(user=user, what=user.username)
-    audit.record("admin.user_deleted", actor, target=user.username,
-                 detail=f"user id {user.id}, email {user.email or '-'}")
+        raise DomainError(
+            f"{user.username} owns {', '.join(owned)}. Transfer or delete "
+            f"{'that organization' if len(owned) == 1 else 'those organizations'} "
+            "first."
+        )
+    plans.require_not_charging(user, what=user.username)
+    audit.record(
+        "admin.user_deleted",
+        actor,
+        target=user.username,
+        detail=f"user id {user.id}, email {user.email or '-'}",
+    )
     db.session.execute(delete(User).where(User.id == user.id))
     db.session.expunge(user)
 
@@ -160,8 +192,7 @@ def revoke_session(actor: User, session_id: int) -> UserSession:
         raise NotFound("There is no such session.")
     if record.ended_at is not None or not sessions.end(record, REVOKED):
         raise DomainError("That session had already ended.")
-    audit.record("session.revoked", actor, target_user=record.user,
-                 detail=f"session {session_id}")
+    audit.record("session.revoked", actor, target_user=record.user, detail=f"session {session_id}")
     return record
 
 

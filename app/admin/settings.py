@@ -1,4 +1,5 @@
 """Site settings: a form generated from app.settings.DEFINITIONS."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -15,8 +16,13 @@ RECOMMENDED_MIN_LENGTH = 15
 def _page(form, status: int = 200):
     current = site_settings.all_values()
     weak = current["password_min_length"] < RECOMMENDED_MIN_LENGTH
-    return render_template("admin/settings.html", form=form, groups=setting_groups(),
-                           weak_passwords=weak, recommended=RECOMMENDED_MIN_LENGTH), status
+    return render_template(
+        "admin/settings.html",
+        form=form,
+        groups=setting_groups(),
+        weak_passwords=weak,
+        recommended=RECOMMENDED_MIN_LENGTH,
+    ), status
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -34,6 +40,10 @@ def settings():
         return _page(form, 422)
     changed = services.save_settings(actor(), values)
     db.session.commit()
-    flash(f"Saved {len(changed)} change(s). Every worker uses them from its next request."
-          if changed else "Nothing changed.", "success")
+    flash(
+        f"Saved {len(changed)} change(s). Every worker uses them from its next request."
+        if changed
+        else "Nothing changed.",
+        "success",
+    )
     return redirect(url_for(".settings"), 303)

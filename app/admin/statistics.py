@@ -1,4 +1,5 @@
 """Per-day figures from the audit log, aggregated by the database, and their chart."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db, utcnow
 from app.models import AuditEvent, DailyStat
+from app.transactions import write_transaction
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ class Day:
 def _aggregate(column: Column):
     if column.distinct_actors:
         return func.count(distinct(AuditEvent.actor_id)).filter(
-            AuditEvent.action.in_(column.actions))
+            AuditEvent.action.in_(column.actions)
+        )
     if len(column.actions) == 1:
         return func.count().filter(AuditEvent.action == column.actions[0])
     return func.count().filter(AuditEvent.action.in_(column.actions))
@@ -59,9 +62,11 @@ def _counted(days: list[date]) -> dict[date, tuple[int, ...]]:
         return {}
     actions = sorted({a for c in COLUMNS for a in c.actions})
     low, high = min(days), max(days)
-    query = (select(AuditEvent.day, *(_aggregate(c) for c in COLUMNS))
-             .where(AuditEvent.day.between(low, high), AuditEvent.action.in_(actions))
-             .group_by(AuditEvent.day))
+    query = (
+        select(AuditEvent.day, *(_aggregate(c) for c in COLUMNS))
+        .where(AuditEvent.day.between(low, high), AuditEvent.action.in_(actions))
+        .group_by(AuditEvent.day)
+    )
     if len(days) != (high - low).days + 1:  # gaps: skip the days already stored
         query = query.where(AuditEvent.day.in_(days))
     found = {row[0]: tuple(int(v) for v in row[1:]) for row in db.session.execute(query)}
@@ -73,21 +78,29 @@ def _stored(start: date, end: date) -> dict[date, tuple[int, ...]]:
     """The stored days of this range that have every metric (a metric added later is counted)."""
     values: dict[date, dict[str, int]] = {}
     for day, metric, value in db.session.execute(
-            select(DailyStat.day, DailyStat.metric, DailyStat.value)
-            .where(DailyStat.day.between(start, end))):
+        select(DailyStat.day, DailyStat.metric, DailyStat.value).where(
+            DailyStat.day.between(start, end)
+        )
+    ):
         values.setdefault(day, {})[metric] = value
-    return {day: tuple(found[c.key] for c in COLUMNS) for day, found in values.items()
-            if all(c.key in found for c in COLUMNS)}
+    return {
+        day: tuple(found[c.key] for c in COLUMNS)
+        for day, found in values.items()
+        if all(c.key in found for c in COLUMNS)
+    }
 
 
 def _store(computed: dict[date, tuple[int, ...]]) -> None:
     """Insert these days in a transaction of their own; a day another request stored first
     is skipped (same values: both counted the same closed day)."""
-    rows = [{"day": day, "metric": c.key, "value": v}
-            for day, values in computed.items() for c, v in zip(COLUMNS, values)]
+    rows = [
+        {"day": day, "metric": c.key, "value": v}
+        for day, values in computed.items()
+        for c, v in zip(COLUMNS, values, strict=True)
+    ]
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.engine.dialect.name]
-    with db.engine.begin() as connection:
-        connection.execute(dialect.insert(DailyStat).on_conflict_do_nothing(), rows)
+    with write_transaction():
+        db.session.execute(dialect.insert(DailyStat).on_conflict_do_nothing(), rows)
 
 
 def per_day(start: date, end: date) -> list[Day]:
@@ -160,11 +173,13 @@ def chart(days: list[Day]) -> Chart:
     def y(v: int) -> float:
         return round(bottom - v * (bottom - TOP) / top_value, 1)
 
-    series = [Series(labels[key], colour,
-                     " ".join(f"{x(i)},{y(d.get(key))}" for i, d in enumerate(days)))
-              for key, colour in zip(CHARTED, COLOURS)]
+    series = [
+        Series(labels[key], colour, " ".join(f"{x(i)},{y(d.get(key))}" for i, d in enumerate(days)))
+        for key, colour in zip(CHARTED, COLOURS, strict=True)
+    ]
     every = max(1, len(days) // 6)
     x_labels = [(x(i), d.day.isoformat()) for i, d in enumerate(days) if i % every == 0]
-    y_ticks = [(y(v), v) for v in (0, top_value // 4, top_value // 2, 3 * top_value // 4,
-                                   top_value)]
+    y_ticks = [
+        (y(v), v) for v in (0, top_value // 4, top_value // 2, 3 * top_value // 4, top_value)
+    ]
     return Chart(WIDTH, HEIGHT, series, top_value, x_labels, y_ticks, (LEFT, TOP, right, bottom))

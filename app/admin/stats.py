@@ -1,4 +1,5 @@
 """Statistics per day: a chart, a table and the same table as TSV."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -18,9 +19,14 @@ def stats():
     if not form.validate():
         return render_template("admin/stats.html", form=form, days=None), 422
     days = statistics.per_day(form.start.data, form.end.data)
-    return render_template("admin/stats.html", form=form, days=days,
-                           columns=statistics.COLUMNS, totals=statistics.totals(days),
-                           chart=statistics.chart(days))
+    return render_template(
+        "admin/stats.html",
+        form=form,
+        days=days,
+        columns=statistics.COLUMNS,
+        totals=statistics.totals(days),
+        chart=statistics.chart(days),
+    )
 
 
 @bp.get("/stats.tsv")

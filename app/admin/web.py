@@ -1,5 +1,8 @@
 """Small helpers shared by the admin route modules."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from flask import request, url_for
 from flask_login import current_user
@@ -14,7 +17,7 @@ def actor() -> User:
 
 def url_with(endpoint: str, **changes) -> str:
     """The current page's URL with some query arguments replaced (None drops one)."""
-    args = {k: v for k, v in request.args.items() if v != ""}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if v != ""}
     args.update(changes)
     return url_for(endpoint, **{k: v for k, v in args.items() if v is not None})
 

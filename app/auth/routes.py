@@ -3,12 +3,14 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from app import audit, mail
-from app.auth import bp, recovery_link, services, throttle, web
+from app import audit
+from app.account import verification
+from app.auth import bp, recovery, recovery_link, services, throttle, web
 from app.auth.forms import AnswerForm, ForgotForm, LoginForm, SignupForm
-from app.errors import DomainError
 from app.extensions import db, limiter
+from app.models import User
 from app.urls import local_path
+from app.web import attempt
 
 # Reachable while a password change is forced on the signed-in account.
 OPEN_DURING_FORCED_CHANGE = {"account.change_password", "auth.logout", "static", "main.healthz"}
@@ -28,6 +30,15 @@ def _form_status(form) -> int:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(
+    throttle.signup_ip_limit, methods=["POST"], scope="signup-ip", key_func=throttle.ip_key
+)
+@limiter.limit(
+    throttle.signup_email_limit,
+    methods=["POST"],
+    scope="signup-email",
+    key_func=throttle.signup_email_key,
+)
 def signup():
     from app import settings
 
@@ -37,30 +48,47 @@ def signup():
     if request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"][:254]
     if not form.validate_on_submit():
-        return render_template("auth/signup.html", form=form,
-                               questions=services.QUESTIONS), _form_status(form)
-    try:
-        user = services.register(services.NewAccount(
-            email=form.email.data, username=form.username.data,
-            display_name=form.display_name.data, password=form.password.data,
-            security_question=form.security_question.data,
-            security_answer=form.security_answer.data))
-        web.sign_in(user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        field = form.username if "Username" in str(exc) else form.email
-        field.errors.append(str(exc))
-        return render_template("auth/signup.html", form=form, questions=services.QUESTIONS), 422
+        return render_template(
+            "auth/signup.html", form=form, questions=services.QUESTIONS
+        ), _form_status(form)
+    done = attempt(_register, form)
+    if not done.ok:
+        done.flash(form)
+        page = render_template("auth/signup.html", form=form, questions=services.QUESTIONS)
+        return page, done.status
+    user, sent = done.value
     flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
+    if sent:
+        flash(f"We sent a link to {user.email} to verify your address.", "info")
     return redirect(local_path(request.args.get("next")) or url_for("main.dashboard"), 303)
 
 
+def _register(form: SignupForm) -> tuple[User, bool]:
+    user = services.register(
+        services.NewAccount(
+            email=form.email.data,
+            username=form.username.data,
+            display_name=form.display_name.data,
+            password=form.password.data,
+            security_question=form.security_question.data,
+            security_answer=form.security_answer.data,
+        )
+    )
+    web.sign_in(user)
+    return user, verification.start(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(throttle.login_ip_limit, methods=["POST"], scope="login-ip",
-               key_func=throttle.ip_key)
-@limiter.limit(throttle.login_account_limit, methods=["POST"], scope="login-account",
-               key_func=throttle.login_account_key, deduct_when=throttle.login_failed)
+@limiter.limit(
+    throttle.login_ip_limit, methods=["POST"], scope="login-ip", key_func=throttle.ip_key
+)
+@limiter.limit(
+    throttle.login_account_limit,
+    methods=["POST"],
+    scope="login-account",
+    key_func=throttle.login_account_key,
+    deduct_when=throttle.login_failed,
+)
 def login():
     target = local_path(request.args.get("next"))
     if current_user.is_authenticated:
@@ -91,6 +119,15 @@ def logout():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(
+    throttle.forgot_ip_limit, methods=["POST"], scope="forgot-ip", key_func=throttle.ip_key
+)
+@limiter.limit(
+    throttle.forgot_account_limit,
+    methods=["POST"],
+    scope="forgot-account",
+    key_func=throttle.login_account_key,
+)
 def forgot():
     form = ForgotForm()
     if not form.validate_on_submit():
@@ -102,8 +139,9 @@ def forgot():
 
 
 @bp.route("/forgot/answer", methods=["GET", "POST"])
-@limiter.limit(throttle.recovery_ip_limit, methods=["POST"], scope="recovery-ip",
-               key_func=throttle.ip_key)
+@limiter.limit(
+    throttle.recovery_ip_limit, methods=["POST"], scope="recovery-ip", key_func=throttle.ip_key
+)
 def forgot_answer():
     login = session.get("recover")
     if not isinstance(login, str):
@@ -111,23 +149,19 @@ def forgot_answer():
     if recovery_link.required() and not recovery_link.verified(login):
         return redirect(url_for("auth.forgot"))
     form = AnswerForm()
-    question = services.recovery_question(login)
+    question = recovery.recovery_question(login)
     if not form.validate_on_submit():
-        return render_template("auth/answer.html", form=form, question=question,
-                               login=login), _form_status(form)
-    result = services.answer_question(login, form.answer.data)
+        return render_template(
+            "auth/answer.html", form=form, question=question, login=login
+        ), _form_status(form)
+    result = recovery.answer_question(login, form.answer.data)
     db.session.commit()
     if result is None:
-        form.answer.errors.append(services.WRONG_ANSWER)
+        form.answer.errors.append(recovery.wrong_answer_message())
         return render_template("auth/answer.html", form=form, question=question, login=login), 422
     user, temporary = result
     session.pop("recover", None)
     session.pop(recovery_link.SESSION_KEY, None)
-    _notify_recovery(user)
     g.no_store = True
     response = render_template("auth/temporary.html", user=user, temporary=temporary)
     return response, 200, {"Referrer-Policy": "no-referrer"}
-
-
-def _notify_recovery(user) -> None:
-    mail.notify_security_change(user, "Your password was reset with your security question.")

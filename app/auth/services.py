@@ -1,17 +1,13 @@
 """Sign-up, sign-in and security-question recovery: rules and writes, no HTTP."""
+
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
-from app import audit, passwords, settings
+from app import audit, integrity, passwords, settings
 from app.errors import DomainError
 from app.extensions import db, utcnow
 from app.models import User
@@ -28,8 +24,6 @@ QUESTIONS = (
     "What was the first film you saw at a cinema?",
 )
 FAILED = "That sign-in did not work. Check the name and password and try again."
-WRONG_ANSWER = ("That answer does not match. After 5 wrong answers in 24 hours, recovery by "
-                "question closes for the account until an administrator reopens it.")
 
 
 @dataclass
@@ -46,15 +40,22 @@ def find_account(login: str) -> User | None:
     key = name_key(login)
     if not key:
         return None
-    return db.session.scalar(select(User).where(
-        or_(User.username_key == key, User.email_key == key)))
+    return db.session.scalar(
+        select(User).where(or_(User.username_key == key, User.email_key == key))
+    )
 
 
-def name_taken(username: str | None = None, email: str | None = None,
-               exclude: User | None = None) -> str | None:
+TAKEN = {"username": "uq_users_username_key", "email": "uq_users_email_key"}
+
+
+def name_taken(
+    username: str | None = None, email: str | None = None, exclude: User | None = None
+) -> str | None:
     """Which of the two is already used by another account, or None."""
-    for field, column, value in (("username", User.username_key, username),
-                                 ("email", User.email_key, email)):
+    for field, column, value in (
+        ("username", User.username_key, username),
+        ("email", User.email_key, email),
+    ):
         if not value:
             continue
         query = select(User.id).where(column == name_key(value))
@@ -70,19 +71,20 @@ def register(data: NewAccount) -> User:
         raise DomainError("Registration is closed.")
     taken = name_taken(data.username, data.email)
     if taken:
-        raise DomainError(f"{taken.capitalize()} already exists.")
+        raise integrity.taken(TAKEN[taken])
     now = utcnow()
-    user = User(username=data.username, email=data.email,
-                display_name=data.display_name or data.username,
-                password_hash=passwords.hash_password(data.password),
-                security_question=data.security_question,
-                security_answer_hash=passwords.hash_answer(data.security_answer),
-                created_at=now, password_changed_at=now)
+    user = User(
+        username=data.username,
+        email=data.email,
+        display_name=data.display_name or data.username,
+        password_hash=passwords.hash_password(data.password),
+        security_question=data.security_question,
+        security_answer_hash=passwords.hash_answer(data.security_answer),
+        created_at=now,
+        password_changed_at=now,
+    )
     db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:  # taken by a sign-up that committed after our check
-        raise DomainError("Username or email already exists.") from None
+    db.session.flush()  # a name taken since the check fails here (see app/integrity.py)
     audit.record("signup", user, target_user=user)
     return user
 
@@ -125,8 +127,11 @@ def authenticate(login: str, password: str) -> User | None:
         return user
     else:
         reason = "wrong password"
-        db.session.execute(update(User).where(User.id == user.id).values(
-            failed_logins=User.failed_logins + 1, last_failed_login_at=now))
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1, last_failed_login_at=now)
+        )
     audit.record("login.failed", target_user=user, detail=reason)
     return None
 
@@ -151,62 +156,6 @@ def _signed_in(user: User, password: str | None, now: datetime) -> None:
     user.recovery_locked = False
     user.last_login_at = now
     audit.record("login.ok", user, target_user=user)
-
-
-def decoy_question(login: str) -> str:
-    """A fixed question for a name without an account: HMAC(secret, name) picks it."""
-    key = current_app.config["SECRET_KEY"].encode()
-    mac = hmac.new(key, b"decoy:" + name_key(login).encode(), hashlib.sha256).digest()
-    return QUESTIONS[int.from_bytes(mac[:4], "big") % len(QUESTIONS)]
-
-
-def recovery_question(login: str) -> str:
-    user = find_account(login)
-    if user is None or not user.security_question:
-        return decoy_question(login)
-    return user.security_question
-
-
-def _recovery_open(user: User) -> bool:
-    return not (user.recovery_locked or user.is_disabled or not user.security_answer_hash)
-
-
-def answer_question(login: str, answer: str) -> tuple[User, str] | None:
-    """Check an answer; on success set and return a temporary password. None on any failure."""
-    user = find_account(login)
-    now = utcnow()
-    if user is None or not _recovery_open(user):
-        passwords.burn_time()
-        audit.record("recovery.failed", target_user=user, target=None if user else name_key(login),
-                     detail="unknown account" if user is None else "recovery closed")
-        return None
-    if not passwords.verify_answer(user.security_answer_hash, answer):
-        _count_wrong_answer(user, now)
-        audit.record("recovery.failed", target_user=user, detail="wrong answer")
-        return None
-    from app.auth import sessions
-
-    temporary = secrets.token_urlsafe(18)  # 144 bits
-    user.temp_password_hash = passwords.hash_password(temporary)
-    user.temp_password_expires_at = now + timedelta(minutes=settings.get("temp_password_minutes"))
-    user.recovery_failures = 0
-    user.recovery_window_start = None
-    user.failed_logins = 0
-    user.last_failed_login_at = None
-    sessions.end_all(user, reason="recovery")
-    audit.record("recovery.ok", user, target_user=user)
-    return user, temporary
-
-
-def _count_wrong_answer(user: User, now: datetime) -> None:
-    window = user.recovery_window_start
-    if window is None or now - window >= timedelta(hours=24):
-        user.recovery_window_start = now
-        user.recovery_failures = 0
-    user.recovery_failures += 1
-    if user.recovery_failures >= settings.get("recovery_answers_per_day"):
-        user.recovery_locked = True
-        audit.record("recovery.locked", target_user=user)
 
 
 def count_users() -> int:

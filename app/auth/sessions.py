@@ -4,16 +4,32 @@ The cookie carries a random token; the row keeps its SHA-256. A row is live whil
 ended, not past its absolute expiry and, unless remembered, not idle for too long. Ending rows
 always goes through `_end_where`, which keeps `users.open_sessions` exact in the same transaction.
 """
+
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import secrets
-from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Protocol, Sequence
+from typing import Protocol
 
-from sqlalchemy import Row, Select, bindparam, false, func, select, true, union_all, update
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    cast,
+    false,
+    func,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 
 from app import audit, settings
 from app.extensions import db, utcnow
@@ -32,24 +48,35 @@ def _lifetime(remember: bool) -> timedelta:
     return timedelta(hours=settings.get("session_lifetime_hours"))
 
 
-def start(user: User, *, remember: bool, ip: str | None, user_agent: str | None
-          ) -> tuple[UserSession, str]:
+def start(
+    user: User, *, remember: bool, ip: str | None, user_agent: str | None
+) -> tuple[UserSession, str]:
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    record = UserSession(token_hash=digest(token), user=user, created_at=now, last_seen_at=now,
-                         expires_at=now + _lifetime(remember), remember=remember, ip=ip,
-                         user_agent=(user_agent or "")[:255])
+    record = UserSession(
+        token_hash=digest(token),
+        user=user,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + _lifetime(remember),
+        remember=remember,
+        ip=ip,
+        user_agent=(user_agent or "")[:255],
+    )
     db.session.add(record)
-    db.session.execute(update(User).where(User.id == user.id)
-                       .values(open_sessions=User.open_sessions + 1))
+    db.session.execute(
+        update(User).where(User.id == user.id).values(open_sessions=User.open_sessions + 1)
+    )
     return record, token
 
 
 def _expired(record: UserSession, now: datetime) -> bool:
     idle = timedelta(minutes=settings.get("session_idle_minutes"))
-    return (now >= record.expires_at
-            or now >= record.created_at + _lifetime(record.remember)
-            or (not record.remember and now >= record.last_seen_at + idle))
+    return (
+        now >= record.expires_at
+        or now >= record.created_at + _lifetime(record.remember)
+        or (not record.remember and now >= record.last_seen_at + idle)
+    )
 
 
 class Rider(Protocol):
@@ -58,6 +85,8 @@ class Rider(Protocol):
     `extend` may only add columns and outer joins (the lookup must find the same record);
     `keep` gets the rows (one or more, the record first in each) once the record is known live.
     """
+
+    def __hash__(self) -> int: ...  # statements are built once per rider (functools.cache)
 
     def extend(self, query: Select) -> Select: ...
 
@@ -69,7 +98,8 @@ def _lookup(rider: Rider | None) -> Select:
     """The statement finding a live record by its digest, built once per rider: building a
     statement and its cache key cost more Python than running it, on every request."""
     query = select(UserSession).where(
-        UserSession.token_hash == bindparam("digest"), UserSession.ended_at.is_(None))
+        UserSession.token_hash == bindparam("digest"), UserSession.ended_at.is_(None)
+    )
     return rider.extend(query) if rider else query
 
 
@@ -95,6 +125,7 @@ def load(token: str, rider: Rider | None = None) -> UserSession | None:
 
 
 def _end_where(*conditions, reason: str) -> int:
+    """End the open records matching `conditions`; two statements whatever their number."""
     ended = db.session.scalars(
         update(UserSession)
         .where(UserSession.ended_at.is_(None), *conditions)
@@ -102,11 +133,24 @@ def _end_where(*conditions, reason: str) -> int:
         .returning(UserSession.user_id)
         .execution_options(synchronize_session="fetch")
     ).all()
-    for user_id, count in Counter(ended).items():
-        db.session.execute(update(User).where(User.id == user_id)
-                           .values(open_sessions=User.open_sessions - count)
-                           .execution_options(synchronize_session=False))
+    if ended:
+        per_user = select(_id_list(ended), func.count().label("n")).group_by(text("1")).subquery()
+        db.session.execute(
+            update(User)
+            .where(User.id == per_user.c.value)
+            .values(open_sessions=User.open_sessions - per_user.c.n)
+            .execution_options(synchronize_session=False)
+        )
     return len(ended)
+
+
+def _id_list(ids: Sequence[int]):
+    """The ids as rows of one column `value`, passed as a single parameter (an array on
+    PostgreSQL, JSON on SQLite), so the statement is the same for one id or a hundred thousand."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        array = cast(bindparam("ids", ids, type_=ARRAY(Integer)), ARRAY(Integer))
+        return func.unnest(array).table_valued("value").render_derived().c.value
+    return func.json_each(json.dumps(ids)).table_valued("value").c.value
 
 
 def end(record: UserSession, reason: str) -> int:
@@ -141,13 +185,23 @@ def sweep(user: User | None = None) -> int:
     arms = (
         [UserSession.expires_at <= now],
         [UserSession.remember == false(), UserSession.last_seen_at <= now - idle],
-        [UserSession.remember == false(), UserSession.created_at <= now - _lifetime(False),
-         UserSession.created_at >= _oldest_open(false())],
-        [UserSession.remember == true(), UserSession.created_at <= now - _lifetime(True),
-         UserSession.created_at >= _oldest_open(true())],
+        [
+            UserSession.remember == false(),
+            UserSession.created_at <= now - _lifetime(False),
+            UserSession.created_at >= _oldest_open(false()),
+        ],
+        [
+            UserSession.remember == true(),
+            UserSession.created_at <= now - _lifetime(True),
+            UserSession.created_at >= _oldest_open(true()),
+        ],
     )
-    expired = union_all(*(select(UserSession.id).where(
-        UserSession.ended_at.is_(None), *scope, *arm) for arm in arms))
+    expired = union_all(
+        *(
+            select(UserSession.id).where(UserSession.ended_at.is_(None), *scope, *arm)
+            for arm in arms
+        )
+    )
     # Looked for first: usually there is nothing to end, and a page that only read can then end
     # its transaction with COMMIT, keeping psycopg's prepared statements (app/extensions.py).
     if db.session.execute(expired).first() is None:
@@ -161,13 +215,19 @@ def _oldest_open(remember):
     Without it PostgreSQL took "created <= now - 12 h" as true for most open sessions (ended ones
     are old, short live ones are young) and read every open short session by the other index.
     """
-    return (select(func.min(UserSession.created_at))
-            .where(UserSession.ended_at.is_(None), UserSession.remember == remember)
-            .scalar_subquery())
+    return (
+        select(func.min(UserSession.created_at))
+        .where(UserSession.ended_at.is_(None), UserSession.remember == remember)
+        .scalar_subquery()
+    )
 
 
 def live_for(user: User) -> list[UserSession]:
     sweep(user)
-    return list(db.session.scalars(
-        select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-        .order_by(UserSession.last_seen_at.desc())))
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )

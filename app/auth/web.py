@@ -1,4 +1,5 @@
 """The glue between session records, Flask's cookie session and Flask-Login."""
+
 from __future__ import annotations
 
 from flask import g, request, session
@@ -29,8 +30,9 @@ def current_session() -> UserSession | None:
 
 def sign_in(user: User, remember: bool = False) -> UserSession:
     """Start a new record and a new cookie; the caller commits."""
-    record, token = sessions.start(user, remember=remember, ip=request.remote_addr,
-                                   user_agent=request.user_agent.string)
+    record, token = sessions.start(
+        user, remember=remember, ip=request.remote_addr, user_agent=request.user_agent.string
+    )
     session.clear()
     session["sid"] = token
     session.permanent = remember

@@ -1,4 +1,5 @@
 """`flask billing-setup`: the products and prices of a Stripe test account, once."""
+
 from __future__ import annotations
 
 import click
@@ -6,8 +7,12 @@ from flask import Flask, current_app
 
 from app.billing import gateway
 
-DEFAULT_AMOUNTS = {("solo", "month"): 900, ("solo", "year"): 9000,
-                   ("team", "month"): 800, ("team", "year"): 8000}
+DEFAULT_AMOUNTS = {
+    ("solo", "month"): 900,
+    ("solo", "year"): 9000,
+    ("team", "month"): 800,
+    ("team", "year"): 8000,
+}
 
 
 def register(app: Flask) -> None:
@@ -34,8 +39,9 @@ def billing_setup(currency: str | None) -> None:
         try:
             if plan not in products:
                 products[plan] = gateway.create_product(f"Gatehouse {plan.title()}")
-            price = gateway.create_price(products[plan], int(amount), currency, interval,
-                                         f"gatehouse_{plan}_{interval}")
+            price = gateway.create_price(
+                products[plan], int(amount), currency, interval, f"gatehouse_{plan}_{interval}"
+            )
         except gateway.GatewayError as exc:
             raise click.ClickException(str(exc)) from None
         lines += [f"{key}={price}", f"{key}_AMOUNT={amount}"]

@@ -1,4 +1,5 @@
 """The grace banner on the current workspace's pages, computed before the template renders."""
+
 from __future__ import annotations
 
 from flask import g
@@ -10,8 +11,11 @@ from app.billing import bp, plans
 @bp.app_context_processor
 def grace_banner() -> dict:
     """{"grace_notice": (workspace name, end date) or None} for the page being rendered."""
-    if g.get("skip_db") or not getattr(current_user, "is_authenticated", False) \
-            or current_user.must_change_password:
+    if (
+        g.get("skip_db")
+        or not getattr(current_user, "is_authenticated", False)
+        or current_user.must_change_password
+    ):
         return {"grace_notice": None}
     if "grace_notice" not in g:
         g.grace_notice = _notice(current_user._get_current_object())

@@ -12,8 +12,10 @@ class CheckoutForm(FlaskForm):
     plan = SelectField("Plan", choices=[("solo", "Solo"), ("team", "Team")])
     interval = SelectField("Billing period", choices=[("month", "Monthly"), ("year", "Yearly")])
     org = StringField("Organization", [Optional(), Length(max=40), plain_text], filters=[strip])
-    seats = IntegerField("Seats", [Optional(), NumberRange(
-        1, MAX_SEATS, message=f"Choose between 1 and {MAX_SEATS} seats.")])
+    seats = IntegerField(
+        "Seats",
+        [Optional(), NumberRange(1, MAX_SEATS, message=f"Choose between 1 and {MAX_SEATS} seats.")],
+    )
     invoice_details = BooleanField("Collect a billing address, phone and tax ID for invoices")
 
 

@@ -3,6 +3,7 @@
 Billing keeps `subscriptions` up to date from Stripe's webhooks or an admin's grant; this module
 only reads it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,22 +51,27 @@ def for_user(user: User) -> PlanState:
 
 
 def for_org(org: Organization) -> PlanState:
-    return state_of(db.session.scalar(
-        select(Subscription).where(Subscription.organization_id == org.id)))
+    return state_of(
+        db.session.scalar(select(Subscription).where(Subscription.organization_id == org.id))
+    )
 
 
 # Stripe goes on charging for these until the subscription is cancelled there.
 CHARGING_STATUSES = {"active", "trialing", "past_due", "unpaid", "incomplete"}
 
 
-def require_not_charging(*, user: User | None = None, org: Organization | None = None,
-                         what: str) -> None:
+def require_not_charging(owner: User | Organization, *, what: str) -> None:
     """Refuse to delete a workspace that Stripe still bills: the charges would go on unseen."""
-    owner = Subscription.user_id == user.id if user is not None else \
-        Subscription.organization_id == org.id
-    status = db.session.scalar(select(Subscription.status).where(
-        owner, Subscription.source == "stripe",
-        Subscription.status.in_(CHARGING_STATUSES)))
+    column = Subscription.user_id if isinstance(owner, User) else Subscription.organization_id
+    status = db.session.scalar(
+        select(Subscription.status).where(
+            column == owner.id,
+            Subscription.source == "stripe",
+            Subscription.status.in_(CHARGING_STATUSES),
+        )
+    )
     if status is not None:
-        raise DomainError(f"{what} has a Stripe subscription ({status}). Cancel it in the "
-                          "billing portal first; nothing was deleted.")
+        raise DomainError(
+            f"{what} has a Stripe subscription ({status}). Cancel it in the "
+            "billing portal first; nothing was deleted."
+        )

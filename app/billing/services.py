@@ -3,6 +3,7 @@
 Stripe is reached only through `gateway`; the local subscription state is written by webhooks
 (app/billing/webhooks.py) or by an administrator's grant, never by a visit to a success page.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit, limits, permissions
 from app.billing import gateway
+from app.billing.workspaces import OrgWorkspace, PersonalWorkspace, Workspace
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db, utcnow
 from app.models import BillingCustomer, Organization, Subscription, User
@@ -35,8 +37,9 @@ class SeatsError(DomainError):
 
 class NotConfigured(Conflict):
     def __init__(self) -> None:
-        super().__init__("Billing is not configured on this site; an administrator can grant "
-                         "plans by hand.")
+        super().__init__(
+            "Billing is not configured on this site; an administrator can grant plans by hand."
+        )
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,9 @@ def catalog() -> dict[tuple[str, str], Price]:
             price_id = current_app.config.get(key)
             if price_id:
                 amount = str(current_app.config.get(f"{key}_AMOUNT") or "").strip()
-                prices[plan, interval] = Price(plan, interval, price_id,
-                                               int(amount) if amount.isdigit() else None)
+                prices[plan, interval] = Price(
+                    plan, interval, price_id, int(amount) if amount.isdigit() else None
+                )
     return prices
 
 
@@ -66,48 +70,6 @@ def plan_for_price(price_id: str | None) -> tuple[str, str] | None:
         if price.price_id == price_id:
             return plan, interval
     return None
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A person's own workspace (org None) or an organization's."""
-
-    user: User | None = None
-    org: Organization | None = None
-
-    @property
-    def kind(self) -> str:
-        return "org" if self.org is not None else "user"
-
-    @property
-    def id(self) -> int:
-        return self.org.id if self.org is not None else self.user.id
-
-    @property
-    def reference(self) -> str:
-        return f"{self.kind}_{self.id}"
-
-    @property
-    def metadata(self) -> dict[str, str]:
-        return {"workspace_kind": self.kind, "workspace_id": str(self.id)}
-
-    @property
-    def label(self) -> str:
-        return self.org.name if self.org is not None else f"{self.user.display_name} (personal)"
-
-    def where(self, model):
-        if self.org is not None:
-            return model.organization_id == self.org.id
-        return model.user_id == self.user.id
-
-    def owner_fields(self) -> dict[str, int | None]:
-        return {"organization_id": self.org.id if self.org is not None else None,
-                "user_id": None if self.org is not None else self.user.id}
-
-    def audit_target(self) -> dict:
-        if self.org is not None:
-            return {"org": self.org, "target": self.org.slug}
-        return {"target_user": self.user}
 
 
 def subscription_of(workspace: Workspace, lock: bool = False) -> Subscription | None:
@@ -130,7 +92,7 @@ def owned_org(actor: User, slug: str | None) -> Organization:
 
 
 def workspace_for(actor: User, slug: str | None) -> Workspace:
-    return Workspace(org=owned_org(actor, slug)) if slug else Workspace(user=actor)
+    return OrgWorkspace(owned_org(actor, slug)) if slug else PersonalWorkspace(actor)
 
 
 def ensure_customer(workspace: Workspace) -> str:
@@ -138,28 +100,36 @@ def ensure_customer(workspace: Workspace) -> str:
 
     Commits at once: the customer exists at Stripe from here on, whatever happens next.
     """
-    existing = db.session.scalar(select(BillingCustomer.stripe_customer_id)
-                                 .where(workspace.where(BillingCustomer)))
+    existing = db.session.scalar(
+        select(BillingCustomer.stripe_customer_id).where(workspace.where(BillingCustomer))
+    )
     if existing:
         return existing
-    email = workspace.org.email if workspace.org is not None else workspace.user.email
-    if workspace.org is not None and not email:
-        email = workspace.org.owner.email
-    customer_id = gateway.create_customer(email, workspace.label, workspace.metadata)
+    customer_id = gateway.create_customer(
+        workspace.billing_email, workspace.label, workspace.metadata
+    )
     try:
         with db.session.begin_nested():
-            db.session.add(BillingCustomer(stripe_customer_id=customer_id,
-                                           **workspace.owner_fields()))
+            db.session.add(
+                BillingCustomer(stripe_customer_id=customer_id, **workspace.owner_fields())
+            )
         db.session.commit()
     except IntegrityError:  # a concurrent request made it first: use theirs
         db.session.rollback()
-        return db.session.scalar(select(BillingCustomer.stripe_customer_id)
-                                 .where(workspace.where(BillingCustomer)))
+        return db.session.scalars(
+            select(BillingCustomer.stripe_customer_id).where(workspace.where(BillingCustomer))
+        ).one()
     return customer_id
 
 
-def start_checkout(actor: User, plan: str, interval: str, slug: str | None,
-                   seats: int | None, invoice_details: bool) -> str:
+def start_checkout(
+    actor: User,
+    plan: str,
+    interval: str,
+    slug: str | None,
+    seats: int | None,
+    invoice_details: bool,
+) -> str:
     """Validate the choice, then open a Stripe Checkout Session; returns its URL."""
     if not gateway.configured():
         raise NotConfigured()
@@ -172,33 +142,40 @@ def start_checkout(actor: User, plan: str, interval: str, slug: str | None,
     if price is None:
         raise DomainError("That plan is not offered at the moment.")
     quantity = 1
-    if plan == "team":
+    if isinstance(workspace, OrgWorkspace):
         used = seats_used(workspace.org)
         quantity = seats or used
         if quantity < used:
-            raise SeatsError(f"{workspace.org.name} has {used} members and pending invitations; "
-                             f"buy at least {used} seats.")
+            raise SeatsError(
+                f"{workspace.org.name} has {used} members and pending invitations; "
+                f"buy at least {used} seats."
+            )
     current = subscription_of(workspace)
     if current and current.source == "stripe" and current.status in LIVE_STRIPE_STATUSES:
-        raise Conflict("This workspace already has a subscription: change it in the billing "
-                       "portal.")
+        raise Conflict(
+            "This workspace already has a subscription: change it in the billing portal."
+        )
     customer = ensure_customer(workspace)
     base = current_app.config["BASE_URL"].rstrip("/")
     return gateway.create_checkout_session(
-        customer=customer, price=price.price_id, quantity=quantity,
+        customer=customer,
+        price=price.price_id,
+        quantity=quantity,
         client_reference_id=workspace.reference,
         metadata={**workspace.metadata, "plan": plan, "interval": interval},
         success_url=f"{base}/billing/success?session_id={{CHECKOUT_SESSION_ID}}",
         cancel_url=f"{base}/billing/cancelled",
-        collect_invoice_details=invoice_details)
+        collect_invoice_details=invoice_details,
+    )
 
 
 def open_portal(actor: User, slug: str | None) -> str:
     if not gateway.configured():
         raise NotConfigured()
     workspace = workspace_for(actor, slug)
-    customer = db.session.scalar(select(BillingCustomer.stripe_customer_id)
-                                 .where(workspace.where(BillingCustomer)))
+    customer = db.session.scalar(
+        select(BillingCustomer.stripe_customer_id).where(workspace.where(BillingCustomer))
+    )
     if customer is None:
         raise Conflict("This workspace has no billing account yet: choose a plan first.")
     base = current_app.config["BASE_URL"].rstrip("/")
@@ -206,6 +183,7 @@ def open_portal(actor: User, slug: str | None) -> str:
 
 
 # --- state changes shared by webhooks and admins -------------------------------------------
+
 
 def set_status(subscription: Subscription, status: str) -> None:
     """Status with its grace period: a lapse starts 30 days of grace, a recovery ends it."""
@@ -219,11 +197,11 @@ def set_status(subscription: Subscription, status: str) -> None:
 
 def grant_plan(admin: User, workspace: Workspace, plan: str, seats: int | None) -> Subscription:
     """An administrator's plan for a workspace, without Stripe (self-hosted use)."""
-    if (plan == "team") != (workspace.org is not None):
+    if (plan == "team") != isinstance(workspace, OrgWorkspace):
         raise DomainError("Solo is for a person, Team for an organization.")
     seats = seats or 1
-    if plan == "team" and seats < seats_used(workspace.org):
-        raise SeatsError(f"The organization already uses {seats_used(workspace.org)} seats.")
+    if isinstance(workspace, OrgWorkspace) and seats < (used := seats_used(workspace.org)):
+        raise SeatsError(f"The organization already uses {used} seats.")
     row = subscription_of(workspace, lock=True)
     if row and row.source == "stripe" and row.status in LIVE_STRIPE_STATUSES:
         raise Conflict("This workspace pays through Stripe; change that subscription there.")
@@ -234,8 +212,12 @@ def grant_plan(admin: User, workspace: Workspace, plan: str, seats: int | None) 
     row.stripe_subscription_id, row.current_period_end = None, None
     row.cancel_at_period_end, row.stripe_updated = False, 0
     set_status(row, "active")
-    audit.record("plan.granted", admin, **workspace.audit_target(),
-                 detail=f"{plan}, {seats} seat{'s' if seats != 1 else ''}")
+    audit.record(
+        "plan.granted",
+        admin,
+        **workspace.audit_target(),
+        detail=f"{plan}, {seats} seat{'s' if seats != 1 else ''}",
+    )
     return row
 
 

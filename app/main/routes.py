@@ -19,8 +19,9 @@ def dashboard():
     user = current_user._get_current_object()
     org, role = workspace.here(user, current_session())
     rows, total = projects.recent(user, org, role)
-    return render_template("main/dashboard.html", user=user, workspace_org=org,
-                           projects=rows, projects_total=total)
+    return render_template(
+        "main/dashboard.html", user=user, workspace_org=org, projects=rows, projects_total=total
+    )
 
 
 @bp.get("/healthz")

@@ -1,7 +1,9 @@
 """Every model, imported so the metadata (and Alembic) sees all tables."""
+
 from app.models.audit import AuditEvent, DailyStat
 from app.models.billing import BillingCustomer, StripeEvent, Subscription
 from app.models.organization import Invitation, Membership, Organization, Role
+from app.models.outbox import OutboxMessage
 from app.models.project import Project, ProjectAssignee
 from app.models.recovery_link import RecoveryLink
 from app.models.row_count import RowCount
@@ -10,7 +12,21 @@ from app.models.setting import Setting
 from app.models.user import User
 
 __all__ = [
-    "AuditEvent", "BillingCustomer", "DailyStat", "Invitation", "Membership", "Organization",
-    "Project", "ProjectAssignee", "RecoveryLink", "Role", "RowCount", "Setting", "StripeEvent",
-    "Subscription", "User", "UserSession",
+    "AuditEvent",
+    "BillingCustomer",
+    "DailyStat",
+    "Invitation",
+    "Membership",
+    "Organization",
+    "OutboxMessage",
+    "Project",
+    "ProjectAssignee",
+    "RecoveryLink",
+    "Role",
+    "RowCount",
+    "Setting",
+    "StripeEvent",
+    "Subscription",
+    "User",
+    "UserSession",
 ]

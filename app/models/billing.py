@@ -5,33 +5,37 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db, utcnow
+from app.extensions import Model, utcnow
 
 
-class BillingCustomer(db.Model):
+class BillingCustomer(Model):
     """The Stripe customer of one workspace (a person's own or an organization), made once."""
 
     __tablename__ = "billing_customers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
     organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), unique=True)
+        ForeignKey("organizations.id", ondelete="CASCADE"), unique=True
+    )
     stripe_customer_id: Mapped[str] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Subscription(db.Model):
+class Subscription(Model):
     """The plan of one workspace, as Stripe's objects (or an admin's grant) last said."""
 
     __tablename__ = "subscriptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
     organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), unique=True)
+        ForeignKey("organizations.id", ondelete="CASCADE"), unique=True
+    )
     plan: Mapped[str] = mapped_column(String(20))  # solo | team
     interval: Mapped[str | None] = mapped_column(String(10))  # month | year
     status: Mapped[str] = mapped_column(String(30), index=True)
@@ -47,7 +51,7 @@ class Subscription(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """Each webhook event id, stored in the same transaction as its effect."""
 
     __tablename__ = "stripe_events"

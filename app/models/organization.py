@@ -1,3 +1,10 @@
+"""Organizations, memberships and invitations.
+
+Every relationship is lazy="raise": a page or service that reads one without loading it in its
+query (selectinload, joinedload, contains_eager) fails in the tests, instead of quietly running
+one query per row.
+"""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db, utcnow
+from app.extensions import Model, utcnow
 from app.models.user import User, name_key
 
 
@@ -19,7 +26,7 @@ class Role(StrEnum):
     WORKER = "worker"
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,30 +40,30 @@ class Organization(db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    owner: Mapped[User] = relationship()
+    owner: Mapped[User] = relationship(lazy="raise")
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20), default=Role.WORKER)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organization: Mapped[Organization] = relationship()
-    user: Mapped[User] = relationship()
+    organization: Mapped[Organization] = relationship(lazy="raise")
+    user: Mapped[User] = relationship(lazy="raise")
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     __tablename__ = "invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
     email: Mapped[str] = mapped_column(String(254))
     email_key: Mapped[str] = mapped_column(String(254), index=True)
     role: Mapped[str] = mapped_column(String(20))
@@ -67,19 +74,25 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None]
     declined_at: Mapped[datetime | None]
 
-    organization: Mapped[Organization] = relationship()
-    invited_by: Mapped[User | None] = relationship()
+    organization: Mapped[Organization] = relationship(lazy="raise")
+    invited_by: Mapped[User | None] = relationship(lazy="raise")
 
     @staticmethod
     def digest(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, org: Organization, email: str, role: Role, invited_by: User | None,
-              days: int) -> tuple[Invitation, str]:
+    def issue(
+        cls, org: Organization, email: str, role: Role, invited_by: User | None, days: int
+    ) -> tuple[Invitation, str]:
         """A new invitation and its token; only the token's SHA-256 is kept."""
-        invitation = cls(organization=org, email=email, email_key=name_key(email), role=role,
-                         invited_by=invited_by)
+        invitation = cls(
+            organization=org,
+            email=email,
+            email_key=name_key(email),
+            role=role,
+            invited_by=invited_by,
+        )
         return invitation, invitation.renew(days)
 
     def renew(self, days: int) -> str:
@@ -90,5 +103,8 @@ class Invitation(db.Model):
         return token
 
     def is_pending(self, now: datetime | None = None) -> bool:
-        return (self.accepted_at is None and self.declined_at is None
-                and self.expires_at > (now or utcnow()))
+        return (
+            self.accepted_at is None
+            and self.declined_at is None
+            and self.expires_at > (now or utcnow())
+        )

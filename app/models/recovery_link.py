@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db, utcnow
+from app.extensions import Model, utcnow
 
 
-class RecoveryLink(db.Model):
+class RecoveryLink(Model):
     """An emailed single-use link that opens the security question (only its SHA-256 kept)."""
 
     __tablename__ = "recovery_links"

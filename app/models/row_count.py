@@ -3,10 +3,10 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 
 
-class RowCount(db.Model):
+class RowCount(Model):
     """How many rows a table holds, kept exact by database triggers (migration 0006).
 
     The triggers run inside each inserting or deleting transaction, so the figure is exactly

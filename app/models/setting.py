@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db, utcnow
+from app.extensions import Model, utcnow
 
 
-class Setting(db.Model):
+class Setting(Model):
     """An admin setting stored as JSON text; definitions and defaults live in app.settings."""
 
     __tablename__ = "settings"

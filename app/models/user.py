@@ -6,7 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from app.extensions import db, utcnow
+from app.extensions import Model, utcnow
 
 
 def name_key(value: str) -> str:
@@ -14,7 +14,7 @@ def name_key(value: str) -> str:
     return value.strip().casefold()
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         # The admin table pages by these with the id as tie-breaker (migration 0002).
@@ -28,6 +28,12 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
     email_key: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # Set when the person proved control of `email` (emailed link) or an admin vouched for it;
+    # any change of address clears it (see _keep_email_key).
+    email_verified_at: Mapped[datetime | None]
+    # The one live verification link (only its SHA-256); a new link or a new address replaces it.
+    email_verification_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    email_verification_expires_at: Mapped[datetime | None]
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_disabled: Mapped[bool] = mapped_column(default=False)
@@ -57,12 +63,22 @@ class User(UserMixin, db.Model):
 
     @validates("email")
     def _keep_email_key(self, _key: str, value: str | None) -> str | None:
-        self.email_key = name_key(value) if value else None
+        key = name_key(value) if value else None
+        if self.email_key is not None and key != self.email_key:
+            # Another mailbox: what was proved of the old one is void.
+            self.email_verified_at = None
+            self.email_verification_hash = None
+            self.email_verification_expires_at = None
+        self.email_key = key
         return value or None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account is not signed in
         return not self.is_disabled
+
+    @property
+    def email_verified(self) -> bool:
+        return bool(self.email) and self.email_verified_at is not None
 
     @property
     def email_local_part(self) -> str:

@@ -15,11 +15,10 @@ def workspace_context() -> dict:
     if g.get("skip_db") or not current_user.is_authenticated:
         return {}
     user = current_user._get_current_object()
-    return {"workspace_choices": workspace.memberships(user),
-            "current_workspace": workspace.current(user, current_session())}
+    return {
+        "workspace_choices": workspace.memberships(user),
+        "current_workspace": workspace.current(user, current_session()),
+    }
 
 
-from app.orgs import web  # noqa: E402
 from app.orgs import routes  # noqa: E402,F401
-
-web.register_refusals(bp)

@@ -10,14 +10,51 @@ from app.forms import email_field, plain_text, strip, text_field
 from app.models import Role
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
-RESERVED_SLUGS = frozenset("""
-    new admin administrator api static settings invitations invitation personal orgs org
-    organizations projects billing account login logout signup forgot workspace workspaces
-    dashboard healthz help about support root system www mail edit delete me null none
-""".split())
+RESERVED_SLUGS = frozenset(
+    [
+        "new",
+        "admin",
+        "administrator",
+        "api",
+        "static",
+        "settings",
+        "invitations",
+        "invitation",
+        "personal",
+        "orgs",
+        "org",
+        "organizations",
+        "projects",
+        "billing",
+        "account",
+        "login",
+        "logout",
+        "signup",
+        "forgot",
+        "workspace",
+        "workspaces",
+        "dashboard",
+        "healthz",
+        "help",
+        "about",
+        "support",
+        "root",
+        "system",
+        "www",
+        "mail",
+        "edit",
+        "delete",
+        "me",
+        "null",
+        "none",
+    ]
+)
 PHONE = re.compile(r"^[0-9+()./ -]{3,40}$")
-ROLE_CHOICES = [(Role.MAINTAINER.value, "Maintainer"), (Role.SUPERVISOR.value, "Supervisor"),
-                (Role.WORKER.value, "Worker")]
+ROLE_CHOICES = [
+    (Role.MAINTAINER.value, "Maintainer"),
+    (Role.SUPERVISOR.value, "Supervisor"),
+    (Role.WORKER.value, "Worker"),
+]
 
 
 def lower(value):
@@ -28,8 +65,10 @@ def slug_rule(_form, field) -> None:
     if not field.data:
         return
     if not SLUG.match(field.data):
-        raise ValidationError("Use 3–40 lower-case letters, digits or hyphens, starting and "
-                              "ending with a letter or digit.")
+        raise ValidationError(
+            "Use 3–40 lower-case letters, digits or hyphens, starting and "
+            "ending with a letter or digit."
+        )
     if field.data in RESERVED_SLUGS:
         raise ValidationError(f"“{field.data}” is reserved; choose another short name.")
 
@@ -41,8 +80,9 @@ def phone_rule(_form, field) -> None:
 
 class OrgDetailsForm(FlaskForm):
     name = text_field("Full name", 100)
-    description = TextAreaField("Description", [Optional(), Length(max=2000), plain_text],
-                                filters=[strip])
+    description = TextAreaField(
+        "Description", [Optional(), Length(max=2000), plain_text], filters=[strip]
+    )
     email = email_field("Contact email", required=False)
     phone = text_field("Phone", 40, required=False)
     location = text_field("Location", 100, required=False)
@@ -52,9 +92,11 @@ class OrgDetailsForm(FlaskForm):
 
 
 class NewOrgForm(OrgDetailsForm):
-    slug = StringField("Short name (used in links)",
-                       [DataRequired(message="Choose a short name."), Length(max=40),
-                        plain_text, slug_rule], filters=[lower])
+    slug = StringField(
+        "Short name (used in links)",
+        [DataRequired(message="Choose a short name."), Length(max=40), plain_text, slug_rule],
+        filters=[lower],
+    )
 
 
 class InviteForm(FlaskForm):
@@ -67,16 +109,23 @@ class RoleForm(FlaskForm):
 
 
 class ConfirmSlugForm(FlaskForm):
-    confirm_slug = StringField("Type the short name to confirm",
-                               [DataRequired(message="Type the short name to confirm."),
-                                Length(max=40), plain_text], filters=[lower])
+    confirm_slug = StringField(
+        "Type the short name to confirm",
+        [DataRequired(message="Type the short name to confirm."), Length(max=40), plain_text],
+        filters=[lower],
+    )
 
 
 class TransferForm(ConfirmSlugForm):
-    new_owner = SelectField("New owner (a maintainer)", choices=[], validate_choice=False,
-                            validators=[DataRequired(message="Choose the new owner.")])
+    new_owner = SelectField(
+        "New owner (a maintainer)",
+        choices=[],
+        validate_choice=False,
+        validators=[DataRequired(message="Choose the new owner.")],
+    )
 
 
 class WorkspaceForm(FlaskForm):
-    workspace = StringField("Workspace", [DataRequired(), Length(max=40), plain_text],
-                            filters=[lower])
+    workspace = StringField(
+        "Workspace", [DataRequired(), Length(max=40), plain_text], filters=[lower]
+    )

@@ -1,7 +1,9 @@
 """Reads for the organization pages: one query per table shown, never one per row."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.errors import NotFound
 from app.extensions import db, utcnow
@@ -12,7 +14,11 @@ ROLE_ORDER = {Role.OWNER: 0, Role.MAINTAINER: 1, Role.SUPERVISOR: 2, Role.WORKER
 
 
 def org_by_slug(slug: str) -> Organization:
-    org = db.session.scalar(select(Organization).where(Organization.slug == slug.lower()[:40]))
+    org = db.session.scalar(
+        select(Organization)
+        .where(Organization.slug == slug.lower()[:40])
+        .options(joinedload(Organization.owner, innerjoin=True))
+    )
     if org is None:
         raise NotFound("Not found.")
     return org
@@ -26,16 +32,29 @@ def org_for_viewer(slug: str, user: User) -> tuple[Organization, Role | None]:
 
 
 def members(org: Organization) -> list[tuple[User, Role]]:
-    rows = db.session.execute(select(User, Membership.role).join(
-        Membership, Membership.user_id == User.id).where(Membership.organization_id == org.id))
-    return sorted(((u, Role(r)) for u, r in rows),
-                  key=lambda row: (ROLE_ORDER[row[1]], row[0].display_name.casefold()))
+    rows = db.session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == org.id)
+    )
+    return sorted(
+        ((u, Role(r)) for u, r in rows),
+        key=lambda row: (ROLE_ORDER[row[1]], row[0].display_name.casefold()),
+    )
 
 
 def pending_invitations(org: Organization) -> list[Invitation]:
-    return list(db.session.scalars(select(Invitation).where(
-        Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
-        Invitation.declined_at.is_(None)).order_by(Invitation.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.organization_id == org.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.declined_at.is_(None),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
 
 
 def my_orgs(user: User) -> list[tuple[Organization, Role, int]]:
@@ -44,11 +63,28 @@ def my_orgs(user: User) -> list[tuple[Organization, Role, int]]:
 
     choices = workspace.memberships(user)
     ids = [c.org.id for c in choices]
-    counts = dict(db.session.execute(
-        select(Membership.organization_id, func.count()).where(
-            Membership.organization_id.in_(ids)).group_by(Membership.organization_id)).all()) \
-        if ids else {}
+    counts = (
+        dict(
+            db.session.execute(
+                select(Membership.organization_id, func.count())
+                .where(Membership.organization_id.in_(ids))
+                .group_by(Membership.organization_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     return [(c.org, c.role, counts.get(c.org.id, 0)) for c in choices]
+
+
+def invitation_for_mail(invitation: Invitation) -> Invitation:
+    """The invitation again after its commit, with the organization and inviter its mail names."""
+    return db.session.scalars(
+        select(Invitation)
+        .where(Invitation.id == invitation.id)
+        .options(joinedload(Invitation.organization), joinedload(Invitation.invited_by))
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def is_expired(invitation: Invitation) -> bool:

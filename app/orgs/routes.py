@@ -7,13 +7,21 @@ from flask_login import current_user, login_required
 
 from app import mail
 from app.auth.web import current_session
-from app.models import Role
+from app.extensions import db
+from app.models import Role, User
 from app.orgs import bp, queries, services, workspace
-from app.orgs.forms import (ConfirmSlugForm, InviteForm, NewOrgForm, OrgDetailsForm, RoleForm,
-                            TransferForm, WorkspaceForm)
-from app.orgs.web import attempt
+from app.orgs.forms import (
+    ConfirmSlugForm,
+    InviteForm,
+    NewOrgForm,
+    OrgDetailsForm,
+    RoleForm,
+    TransferForm,
+    WorkspaceForm,
+)
 from app.permissions import ASSIGNABLE_BY, Action, allowed, require
 from app.urls import local_path
+from app.web import attempt
 
 log = logging.getLogger("gatehouse.orgs")
 
@@ -23,9 +31,13 @@ def _me():
 
 
 def _details(form) -> services.OrgDetails:
-    return services.OrgDetails(name=form.name.data, description=form.description.data or None,
-                               email=form.email.data or None, phone=form.phone.data or None,
-                               location=form.location.data or None)
+    return services.OrgDetails(
+        name=form.name.data,
+        description=form.description.data or None,
+        email=form.email.data or None,
+        phone=form.phone.data or None,
+        location=form.location.data or None,
+    )
 
 
 def _show(slug: str):
@@ -44,9 +56,11 @@ def new():
     form = NewOrgForm()
     if not form.validate_on_submit():
         return render_template("orgs/new.html", form=form), 422 if form.is_submitted() else 200
-    ok, org = attempt(services.create, _me(), form.slug.data, _details(form))
-    if not ok:
-        return render_template("orgs/new.html", form=form), 422
+    done = attempt(services.create, _me(), form.slug.data, _details(form))
+    if not done.ok:
+        done.flash(form)
+        return render_template("orgs/new.html", form=form), done.status
+    org = done.value
     flash(f"{org.name} is ready. You are its owner.", "success")
     return _show(org.slug)
 
@@ -54,18 +68,27 @@ def new():
 def render_org_page(org, role, status: int = 200, **forms):
     me = _me()
     invite_form = forms.get("invite_form") or InviteForm()
-    invite_form.role.choices = [c for c in invite_form.role.choices
-                                if allowed(role, Action.INVITE, Role(c[0]))]
+    invite_form.role.choices = [
+        c for c in invite_form.role.choices if allowed(role, Action.INVITE, Role(c[0]))
+    ]
     transfer_form = forms.get("transfer_form") or TransferForm()
     members = queries.members(org)
-    transfer_form.new_owner.choices = [(str(u.id), f"{u.display_name} ({u.username})")
-                                       for u, r in members if r is Role.MAINTAINER]
+    transfer_form.new_owner.choices = [
+        (str(u.id), f"{u.display_name} ({u.username})") for u, r in members if r is Role.MAINTAINER
+    ]
     can = {action.name: allowed(role, action) for action in Action}
     return render_template(
-        "orgs/show.html", org=org, role=role, me=me, members=members, can=can,
+        "orgs/show.html",
+        org=org,
+        role=role,
+        me=me,
+        members=members,
+        can=can,
         invitations=(queries.pending_invitations(org) if can["INVITE"] else []),
-        assignable=ASSIGNABLE_BY.get(role, frozenset()), is_expired=queries.is_expired,
-        invite_form=invite_form, transfer_form=transfer_form,
+        assignable=ASSIGNABLE_BY.get(role, frozenset()),
+        is_expired=queries.is_expired,
+        invite_form=invite_form,
+        transfer_form=transfer_form,
         delete_form=forms.get("delete_form") or ConfirmSlugForm(),
         role_error=forms.get("role_error"),
     ), status
@@ -85,30 +108,24 @@ def edit(slug: str):
     require(_me(), org, Action.EDIT_ORG)
     form = OrgDetailsForm(obj=org)
     if not form.validate_on_submit():
-        return render_template("orgs/edit.html", org=org, form=form), \
-            422 if form.is_submitted() else 200
-    ok, _ = attempt(services.update, org, _me(), _details(form))
-    if ok:
+        return render_template(
+            "orgs/edit.html", org=org, form=form
+        ), 422 if form.is_submitted() else 200
+    if attempt(services.update, org, _me(), _details(form)).flash().ok:
         flash("The organization's details have been saved.", "success")
     return _show(org.slug)
 
 
 def _deliver(invitation, token: str) -> None:
-    """Mail the link, or show it to the inviter once when mail is off or fails."""
-    link = mail.invitation_link(token)
+    """Say the mail is on its way (the service queued it), or show the link once without mail."""
     if not mail.configured():
-        flash(f"Mail is not set up on this site: pass this link to {invitation.email} "
-              f"yourself (it is shown only now): {link}", "warning")
+        flash(
+            f"Mail is not set up on this site: pass this link to {invitation.email} "
+            f"yourself (it is shown only now): {mail.invitation_link(token)}",
+            "warning",
+        )
         return
-    try:
-        mail.send_invitation(invitation, token)
-    except mail.MailError as exc:
-        log.warning("invitation mail to org=%s failed", invitation.organization.slug)
-        flash(f"The invitation was saved, but the email to {invitation.email} could not be "
-              f"sent: {exc} Resend it later, or pass on this link (shown only now): {link}",
-              "error")
-        return
-    flash(f"Invitation sent to {invitation.email}.", "success")
+    flash(f"The invitation email to {invitation.email} is on its way.", "success")
 
 
 @bp.post("/orgs/<slug>/invitations")
@@ -118,9 +135,9 @@ def invite(slug: str):
     form = InviteForm()
     if not form.validate_on_submit():
         return render_org_page(org, role, 422, invite_form=form)
-    ok, result = attempt(services.invite, org, _me(), form.email.data, Role(form.role.data))
-    if ok:
-        _deliver(*result)
+    done = attempt(services.invite, org, _me(), form.email.data, Role(form.role.data)).flash()
+    if done.ok:
+        _deliver(*done.value)
     return _show(org.slug)
 
 
@@ -128,9 +145,9 @@ def invite(slug: str):
 @login_required
 def resend_invitation(slug: str, invitation_id: int):
     org, _ = queries.org_for_viewer(slug, _me())
-    ok, result = attempt(services.resend, org, _me(), invitation_id)
-    if ok:
-        _deliver(*result)
+    done = attempt(services.resend, org, _me(), invitation_id).flash()
+    if done.ok:
+        _deliver(*done.value)
     return _show(org.slug)
 
 
@@ -138,9 +155,9 @@ def resend_invitation(slug: str, invitation_id: int):
 @login_required
 def delete_invitation(slug: str, invitation_id: int):
     org, _ = queries.org_for_viewer(slug, _me())
-    ok, invitation = attempt(services.revoke, org, _me(), invitation_id)
-    if ok:
-        flash(f"The invitation for {invitation.email} was withdrawn.", "success")
+    done = attempt(services.revoke, org, _me(), invitation_id).flash()
+    if done.ok:
+        flash(f"The invitation for {done.value.email} was withdrawn.", "success")
     return _show(org.slug)
 
 
@@ -150,11 +167,13 @@ def change_role(slug: str, user_id: int):
     org, role = queries.org_for_viewer(slug, _me())
     form = RoleForm()
     if not form.validate_on_submit():
-        return render_org_page(org, role, 422, role_error=(user_id, "Choose maintainer, "
-                                                           "supervisor or worker."))
-    ok, membership = attempt(services.change_role, org, _me(), user_id, Role(form.role.data))
-    if ok:
-        flash(f"{membership.user.display_name} is now {membership.role}.", "success")
+        return render_org_page(
+            org, role, 422, role_error=(user_id, "Choose maintainer, supervisor or worker.")
+        )
+    done = attempt(services.change_role, org, _me(), user_id, Role(form.role.data)).flash()
+    if done.ok:
+        member = db.session.get_one(User, user_id)
+        flash(f"{member.display_name} is now {done.value.role}.", "success")
     return _show(org.slug)
 
 
@@ -162,9 +181,9 @@ def change_role(slug: str, user_id: int):
 @login_required
 def remove_member(slug: str, user_id: int):
     org, _ = queries.org_for_viewer(slug, _me())
-    ok, user = attempt(services.remove_member, org, _me(), user_id)
-    if ok:
-        flash(f"{user.display_name} is no longer a member of {org.name}.", "success")
+    done = attempt(services.remove_member, org, _me(), user_id).flash()
+    if done.ok:
+        flash(f"{done.value.display_name} is no longer a member of {org.name}.", "success")
     return _show(org.slug)
 
 
@@ -172,8 +191,7 @@ def remove_member(slug: str, user_id: int):
 @login_required
 def leave(slug: str):
     org, _ = queries.org_for_viewer(slug, _me())
-    ok, _ = attempt(services.leave, org, _me())
-    if not ok:
+    if not attempt(services.leave, org, _me()).flash().ok:
         return _show(org.slug)
     flash(f"You have left {org.name}.", "success")
     return redirect(url_for("orgs.index"), 303)
@@ -189,10 +207,11 @@ def transfer(slug: str):
         if not form.new_owner.errors:
             form.new_owner.errors = ["Choose the new owner."]
         return render_org_page(org, role, 422, transfer_form=form)
-    ok, user = attempt(services.transfer, org, _me(), int(form.new_owner.data),
-                       form.confirm_slug.data)
-    if ok:
-        flash(f"{user.display_name} now owns {org.name}; you are a maintainer.", "success")
+    done = attempt(
+        services.transfer, org, _me(), int(form.new_owner.data), form.confirm_slug.data
+    ).flash()
+    if done.ok:
+        flash(f"{done.value.display_name} now owns {org.name}; you are a maintainer.", "success")
     return _show(org.slug)
 
 
@@ -205,8 +224,7 @@ def delete(slug: str):
     if not form.validate_on_submit():
         return render_org_page(org, role, 422, delete_form=form)
     name = org.name
-    ok, _ = attempt(services.delete_org, org, _me(), form.confirm_slug.data)
-    if not ok:
+    if not attempt(services.delete_org, org, _me(), form.confirm_slug.data).flash().ok:
         return _show(slug)
     flash(f"{name} and all its projects, members and invitations have been deleted.", "success")
     return redirect(url_for("orgs.index"), 303)
@@ -219,9 +237,9 @@ def switch_workspace():
     if not form.validate_on_submit():
         flash("Choose a workspace.", "error")
         return redirect(url_for("main.dashboard"), 303)
-    ok, org = attempt(workspace.switch, _me(), current_session(), form.workspace.data)
-    if ok:
-        flash(f"Workspace: {org.name if org else 'Personal'}.", "info")
+    done = attempt(workspace.switch, _me(), current_session(), form.workspace.data).flash()
+    if done.ok:
+        flash(f"Workspace: {done.value.name if done.value else 'Personal'}.", "info")
     target = local_path(request.form.get("next"))
     return redirect(target or url_for("main.dashboard"), 303)
 

@@ -3,18 +3,19 @@
 Plain arguments in, a model or a DomainError out; the caller commits (one use case, one
 transaction) and never these functions.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
-from app import audit, limits, settings
+from app import audit, integrity, limits, mail, settings
 from app.billing import plans
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.extensions import db, utcnow
-from app.models import (Invitation, Membership, Organization, Project, ProjectAssignee, Role,
-                        User)
+from app.models import Invitation, Membership, Organization, Project, ProjectAssignee, Role, User
 from app.models.user import name_key
 from app.orgs import workspace
 from app.permissions import Action, require
@@ -30,15 +31,17 @@ class OrgDetails:
 
 
 def slug_taken(slug: str) -> bool:
-    return db.session.scalar(select(Organization.id).where(Organization.slug == slug.lower())) \
+    return (
+        db.session.scalar(select(Organization.id).where(Organization.slug == slug.lower()))
         is not None
+    )
 
 
 def create(owner: User, slug: str, details: OrgDetails) -> Organization:
     slug = slug.lower()
     limits.require_owned_org_slot(owner)
     if slug_taken(slug):
-        raise Conflict("That short name is already taken.")
+        raise integrity.taken("uq_organizations_slug")
     org = Organization(slug=slug, owner_id=owner.id, **vars(details))
     db.session.add(org)
     db.session.flush()
@@ -55,8 +58,11 @@ def update(org: Organization, actor: User, details: OrgDetails) -> None:
 
 
 def _membership(org: Organization, user_id: int) -> Membership:
-    found = db.session.scalar(select(Membership).where(
-        Membership.organization_id == org.id, Membership.user_id == user_id))
+    found = db.session.scalar(
+        select(Membership)
+        .where(Membership.organization_id == org.id, Membership.user_id == user_id)
+        .options(joinedload(Membership.user, innerjoin=True))
+    )
     if found is None:
         raise NotFound("Not found.")
     return found
@@ -65,14 +71,20 @@ def _membership(org: Organization, user_id: int) -> Membership:
 def _drop_member(org: Organization, membership: Membership) -> None:
     """Remove a membership with what hangs on it: project assignments, workspace choices."""
     project_ids = select(Project.id).where(Project.organization_id == org.id)
-    db.session.execute(delete(ProjectAssignee).where(
-        ProjectAssignee.user_id == membership.user_id,
-        ProjectAssignee.project_id.in_(project_ids)).execution_options(synchronize_session=False))
+    db.session.execute(
+        delete(ProjectAssignee)
+        .where(
+            ProjectAssignee.user_id == membership.user_id,
+            ProjectAssignee.project_id.in_(project_ids),
+        )
+        .execution_options(synchronize_session=False)
+    )
     workspace.forget(org, membership.user)
     db.session.delete(membership)
 
 
 def change_role(org: Organization, actor: User, user_id: int, new_role: Role) -> Membership:
+    limits.lock_org(org)  # roles are read after the lock: see transfer
     if user_id == actor.id:
         require(actor, org, Action.VIEW_ORG)
         raise Forbidden("You cannot change your own role.")
@@ -82,12 +94,18 @@ def change_role(org: Organization, actor: User, user_id: int, new_role: Role) ->
     require(actor, org, Action.CHANGE_ROLE, target_role=new_role)
     if current != new_role:
         target.role = new_role
-        audit.record("org.role_changed", actor, target_user=target.user, org=org,
-                     detail=f"{current} -> {new_role}")
+        audit.record(
+            "org.role_changed",
+            actor,
+            target_user=target.user,
+            org=org,
+            detail=f"{current} -> {new_role}",
+        )
     return target
 
 
 def remove_member(org: Organization, actor: User, user_id: int) -> User:
+    limits.lock_org(org)
     if user_id == actor.id:
         require(actor, org, Action.VIEW_ORG)
         raise Forbidden("Use “Leave” to leave an organization yourself.")
@@ -100,21 +118,30 @@ def remove_member(org: Organization, actor: User, user_id: int) -> User:
 
 
 def leave(org: Organization, actor: User) -> None:
+    limits.lock_org(org)
     role = require(actor, org, Action.VIEW_ORG)
     if role is Role.OWNER:
-        raise Forbidden("The owner cannot leave. Transfer ownership to a maintainer or delete "
-                        "the organization first.")
+        raise Forbidden(
+            "The owner cannot leave. Transfer ownership to a maintainer or delete "
+            "the organization first."
+        )
     require(actor, org, Action.LEAVE)
     _drop_member(org, _membership(org, actor.id))
     audit.record("org.member_left", actor, target_user=actor, org=org)
 
 
 def transfer(org: Organization, actor: User, new_owner_id: int, confirm_slug: str) -> User:
+    # The organization's row first: a second transfer (or role change) waits here, then reads
+    # the roles the first one left, so there is never more than one owner.
+    limits.lock_org(org)
     require(actor, org, Action.TRANSFER_OWNERSHIP)
     if confirm_slug.strip().lower() != org.slug:
         raise DomainError("The short name you typed does not match; nothing was changed.")
-    target = db.session.scalar(select(Membership).where(
-        Membership.organization_id == org.id, Membership.user_id == new_owner_id))
+    target = db.session.scalar(
+        select(Membership)
+        .where(Membership.organization_id == org.id, Membership.user_id == new_owner_id)
+        .options(joinedload(Membership.user, innerjoin=True))
+    )
     if target is None or target.role != Role.MAINTAINER:
         raise DomainError("Ownership can only go to a maintainer of this organization.")
     limits.require_owned_org_slot(target.user, yourself=False)
@@ -131,7 +158,7 @@ def delete_org(org: Organization, actor: User, confirm_slug: str) -> None:
     require(actor, org, Action.DELETE_ORG)
     if confirm_slug.strip().lower() != org.slug:
         raise DomainError("The short name you typed does not match; nothing was deleted.")
-    plans.require_not_charging(org=org, what=org.name)
+    plans.require_not_charging(org, what=org.name)
     audit.record("org.deleted", actor, target=org.slug, detail=org.name)
     workspace.forget(org)
     project_ids = select(Project.id).where(Project.organization_id == org.id)
@@ -147,27 +174,46 @@ def delete_org(org: Organization, actor: User, confirm_slug: str) -> None:
 
 # Invitations ------------------------------------------------------------------------------
 
+# What an invitation's pages, mails and answers name (its relationships are lazy="raise").
+_WITH_ORG = (joinedload(Invitation.organization), joinedload(Invitation.invited_by))
+
+UNVERIFIED = (
+    "Your email address is not verified yet, so invitations cannot be answered from this "
+    "list. Open the link in the invitation email, or verify your address from your account "
+    "page first."
+)
+
+
 def invite(org: Organization, actor: User, email: str, role: Role) -> tuple[Invitation, str]:
     require(actor, org, Action.INVITE, target_role=role)
     key = name_key(email)
-    member = db.session.scalar(select(Membership.id).join(User, User.id == Membership.user_id)
-                               .where(Membership.organization_id == org.id,
-                                      User.email_key == key))
+    member = db.session.scalar(
+        select(Membership.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organization_id == org.id, User.email_key == key)
+    )
     if member is not None:
         raise Conflict(f"{email} is already a member of this organization.")
-    if any(i.is_pending() for i in db.session.scalars(select(Invitation).where(
-            Invitation.organization_id == org.id, Invitation.email_key == key))):
+    if any(
+        i.is_pending()
+        for i in db.session.scalars(
+            select(Invitation).where(
+                Invitation.organization_id == org.id, Invitation.email_key == key
+            )
+        )
+    ):
         raise Conflict(f"{email} already has a pending invitation; resend it instead.")
     limits.require_invitation_seat(org)
     invitation, token = Invitation.issue(org, email, role, actor, settings.get("invitation_days"))
     db.session.add(invitation)
     db.session.flush()
     audit.record("invitation.created", actor, org=org, target=email, detail=role)
+    mail.send_invitation(invitation, org, actor, token)
     return invitation, token
 
 
 def _org_invitation(org: Organization, invitation_id: int) -> Invitation:
-    invitation = db.session.get(Invitation, invitation_id)
+    invitation = db.session.get(Invitation, invitation_id, options=_WITH_ORG)
     if invitation is None or invitation.organization_id != org.id:
         raise NotFound("Not found.")
     return invitation
@@ -182,6 +228,7 @@ def resend(org: Organization, actor: User, invitation_id: int) -> tuple[Invitati
         limits.require_invitation_seat(org)  # an expired one no longer held its place
     token = invitation.renew(settings.get("invitation_days"))
     audit.record("invitation.resent", actor, org=org, target=invitation.email)
+    mail.send_invitation(invitation, org, actor, token)
     return invitation, token
 
 
@@ -198,16 +245,28 @@ def find_invitation(token: str) -> Invitation | None:
     if not token or len(token) > 100:
         return None
     invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == Invitation.digest(token)))
+        select(Invitation)
+        .where(Invitation.token_hash == Invitation.digest(token))
+        .options(*_WITH_ORG)
+    )
     return invitation if invitation is not None and invitation.is_pending() else None
 
 
 def invitation_for(user: User, invitation_id: int) -> Invitation:
-    """One of the user's own pending invitations, by id (from the /invitations list)."""
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or not invitation.is_pending() or invitation.email_key != \
-            name_key(user.email or ""):
+    """One of the user's own pending invitations, by id (from the /invitations list).
+
+    Only a verified address may answer this way (SECURITY 30): anyone can type an invitee's
+    address into a sign-up or profile form; the token link proves the mailbox instead.
+    """
+    invitation = db.session.get(Invitation, invitation_id, options=_WITH_ORG)
+    if (
+        invitation is None
+        or not invitation.is_pending()
+        or invitation.email_key != name_key(user.email or "")
+    ):
         raise NotFound("That invitation is no longer open.")
+    if not user.email_verified:
+        raise Forbidden(UNVERIFIED)
     return invitation
 
 
@@ -215,8 +274,10 @@ def _check_invitee(invitation: Invitation | None, user: User) -> Invitation:
     if invitation is None or not invitation.is_pending():
         raise NotFound("That invitation is no longer open.")
     if not user.email or name_key(user.email) != invitation.email_key:
-        raise Forbidden(f"This invitation was sent to {invitation.email}; sign in with the "
-                        "account that uses that address to answer it.")
+        raise Forbidden(
+            f"This invitation was sent to {invitation.email}; sign in with the "
+            "account that uses that address to answer it."
+        )
     return invitation
 
 
@@ -228,8 +289,11 @@ def accept(invitation: Invitation | None, user: User) -> Organization:
     db.session.refresh(invitation)
     if not invitation.is_pending():
         raise NotFound("That invitation is no longer open.")
-    already = db.session.scalar(select(Membership.id).where(
-        Membership.organization_id == org.id, Membership.user_id == user.id))
+    already = db.session.scalar(
+        select(Membership.id).where(
+            Membership.organization_id == org.id, Membership.user_id == user.id
+        )
+    )
     if already is not None:
         raise Conflict(f"You are already a member of {org.name}.")
     invitation.accepted_at = utcnow()
@@ -248,13 +312,26 @@ def decline(invitation: Invitation | None, user: User) -> Organization:
 def pending_for(user: User) -> list[Invitation]:
     if not user.email:
         return []
-    return list(db.session.scalars(
-        select(Invitation).join(Invitation.organization).where(
-            Invitation.email_key == name_key(user.email), Invitation.accepted_at.is_(None),
-            Invitation.declined_at.is_(None), Invitation.expires_at > utcnow())
-        .order_by(Invitation.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .join(Invitation.organization)
+            .options(contains_eager(Invitation.organization))
+            .where(
+                Invitation.email_key == name_key(user.email),
+                Invitation.accepted_at.is_(None),
+                Invitation.declined_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
 
 
 def count_owned(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(Organization)
-                             .where(Organization.owner_id == user.id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Organization).where(Organization.owner_id == user.id)
+        )
+        or 0
+    )

@@ -5,6 +5,7 @@ not the browser's cookie jar. What the layout needs — the person's organizatio
 role, and the subscription of every workspace they can switch to (for the grace banner) — comes
 with the session lookup of each request (PRELOAD), in the same statement, and is kept on `g`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,18 +40,22 @@ class _Workspaces:
 def _with_workspaces(query: Select, user_id) -> Select:
     """`query` plus, by outer joins from `user_id`, one row per organization of the user (by
     name) with role and subscription, and the user's own subscription."""
-    return (query.add_columns(Organization, Membership.role, _ORG_PLAN, _OWN_PLAN)
-            .outerjoin(Membership, Membership.user_id == user_id)
-            .outerjoin(Organization, Organization.id == Membership.organization_id)
-            .outerjoin(_ORG_PLAN, _ORG_PLAN.organization_id == Organization.id)
-            .outerjoin(_OWN_PLAN, _OWN_PLAN.user_id == user_id)
-            .order_by(Organization.name, Organization.id))
+    return (
+        query.add_columns(Organization, Membership.role, _ORG_PLAN, _OWN_PLAN)
+        .outerjoin(Membership, Membership.user_id == user_id)
+        .outerjoin(Organization, Organization.id == Membership.organization_id)
+        .outerjoin(_ORG_PLAN, _ORG_PLAN.organization_id == Organization.id)
+        .outerjoin(_OWN_PLAN, _OWN_PLAN.user_id == user_id)
+        .order_by(Organization.name, Organization.id)
+    )
 
 
 def _keep(user_id: int, rows) -> _Workspaces:
     """Cache for this request the workspaces of rows ending in (org, role, org plan, own plan)."""
-    found = _Workspaces([Choice(org, Role(role), plan) for *_, org, role, plan, _own in rows
-                         if org is not None], rows[0][-1] if rows else None)
+    found = _Workspaces(
+        [Choice(org, Role(role), plan) for *_, org, role, plan, _own in rows if org is not None],
+        rows[0][-1] if rows else None,
+    )
     g.setdefault("workspace_memberships", {})[user_id] = found
     return found
 
@@ -115,8 +120,9 @@ def forget(org: Organization, user: User | None = None) -> None:
     query = update(UserSession).where(UserSession.workspace_org_id == org.id)
     if user is not None:
         query = query.where(UserSession.user_id == user.id)
-    db.session.execute(query.values(workspace_org_id=None)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        query.values(workspace_org_id=None).execution_options(synchronize_session=False)
+    )
     g.pop("workspace_memberships", None)
 
 

@@ -9,8 +9,9 @@ from app.forms import plain_text, strip, text_field
 
 class ProjectForm(FlaskForm):
     name = text_field("Name", 100)
-    description = TextAreaField("Description", [Optional(), Length(max=5000), plain_text],
-                                filters=[strip])
+    description = TextAreaField(
+        "Description", [Optional(), Length(max=5000), plain_text], filters=[strip]
+    )
 
 
 class AssignForm(FlaskForm):
@@ -18,5 +19,9 @@ class AssignForm(FlaskForm):
 
 
 class TransferForm(FlaskForm):
-    workspace = SelectField("Move to", choices=[], validate_choice=False,
-                            validators=[DataRequired(message="Choose a workspace.")])
+    workspace = SelectField(
+        "Move to",
+        choices=[],
+        validate_choice=False,
+        validators=[DataRequired(message="Choose a workspace.")],
+    )

@@ -1,14 +1,15 @@
 """Reads for the project pages: a fixed number of queries whatever the number of projects."""
+
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, or_, select
 
-from app.paging import Page
 from app.extensions import db
 from app.models import Organization, Project, ProjectAssignee, Role, User
+from app.paging import Page
 from app.permissions import Action, allowed, can_manage_project, role_of
 
 
@@ -29,8 +30,7 @@ _ORDERS = {
 }
 
 
-def _visible(user: User, org: Organization | None, role: Role | None
-             ) -> tuple[str, dict] | None:
+def _visible(user: User, org: Organization | None, role: Role | None) -> tuple[str, dict] | None:
     """Which projects of a workspace `user` may see (SPEC §5): the kind of query, and its
     parameters; None for none at all."""
     if org is None:
@@ -52,8 +52,9 @@ def _visible_query(kind: str) -> Select:
     query = query.where(Project.organization_id == bindparam("org_id"))
     if kind == "all":
         return query
-    assigned = exists().where(ProjectAssignee.project_id == Project.id,
-                              ProjectAssignee.user_id == bindparam("user_id"))
+    assigned: ColumnElement[bool] = exists().where(
+        ProjectAssignee.project_id == Project.id, ProjectAssignee.user_id == bindparam("user_id")
+    )
     if kind == "supervised":
         assigned = or_(assigned, Project.created_by_id == bindparam("user_id"))
     return query.where(assigned)
@@ -65,39 +66,54 @@ def _slice_query(kind: str, order: str) -> Select:
 
     Built once per kind and order: on the dashboard, building the statement and its cache key
     cost more Python than running it."""
-    return (_visible_query(kind).add_columns(func.count().over()).order_by(*_ORDERS[order])
-            .limit(bindparam("limit")).offset(bindparam("offset")))
+    return (
+        _visible_query(kind)
+        .add_columns(func.count().over())
+        .order_by(*_ORDERS[order])
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
 
 
-def _slice(visible: tuple[str, dict] | None, order: str, limit: int, offset: int = 0
-           ) -> tuple[list[Project], int | None]:
+def _count(visible: tuple[str, dict] | None) -> int:
+    if visible is None:
+        return 0
+    kind, params = visible
+    query = select(func.count()).select_from(_visible_query(kind).subquery())
+    return db.session.scalars(query, params).one()
+
+
+def _slice(
+    visible: tuple[str, dict] | None, order: str, limit: int, offset: int = 0
+) -> tuple[list[Project], int | None]:
     """One slice of the visible projects and the number of them all, in one query; the count
     is None when the slice is empty past the first row (a page beyond the last)."""
     if visible is None:
         return [], 0
     kind, params = visible
-    rows = db.session.execute(_slice_query(kind, order),
-                              {**params, "limit": limit, "offset": offset}).all()
+    rows = db.session.execute(
+        _slice_query(kind, order), {**params, "limit": limit, "offset": offset}
+    ).all()
     if rows:
         return [project for project, _ in rows], rows[0][1]
     return [], 0 if offset == 0 else None
 
 
-def page(user: User, org: Organization | None, role: Role | None, number: int,
-         per_page: int = PER_PAGE) -> Page:
+def page(
+    user: User, org: Organization | None, role: Role | None, number: int, per_page: int = PER_PAGE
+) -> Page:
     """One page of the visible projects, newest first, with assignees: two queries (three on a
     page past the last, which counts on its own)."""
     visible = _visible(user, org, role)
     projects, total = _slice(visible, "created", per_page, (number - 1) * per_page)
-    if total is None:
-        kind, params = visible
-        total = db.session.scalar(select(func.count()).select_from(
-            _visible_query(kind).subquery()), params)
+    if total is None:  # a page past the last: count on its own
+        total = _count(visible)
     return Page(_rows(user, role, projects), number, per_page, number * per_page < total, total)
 
 
-def recent(user: User, org: Organization | None, role: Role | None, limit: int = RECENT
-           ) -> tuple[list[Row], int]:
+def recent(
+    user: User, org: Organization | None, role: Role | None, limit: int = RECENT
+) -> tuple[list[Row], int]:
     """The most recently updated visible projects and how many are visible in all."""
     projects, total = _slice(_visible(user, org, role), "updated", limit)
     return _rows(user, role, projects), total or 0
@@ -108,9 +124,11 @@ def _rows(user: User, role: Role | None, projects: list[Project]) -> list[Row]:
     rows = {p.id: Row(p, can_manage=can_manage_project(user, p, role)) for p in projects}
     if rows:
         for project_id, person in db.session.execute(
-                select(ProjectAssignee.project_id, User).join(User, User.id ==
-                                                              ProjectAssignee.user_id)
-                .where(ProjectAssignee.project_id.in_(rows)).order_by(User.display_name)):
+            select(ProjectAssignee.project_id, User)
+            .join(User, User.id == ProjectAssignee.user_id)
+            .where(ProjectAssignee.project_id.in_(rows))
+            .order_by(User.display_name)
+        ):
             rows[project_id].assignees.append(person)
     return list(rows.values())
 
@@ -118,13 +136,21 @@ def _rows(user: User, role: Role | None, projects: list[Project]) -> list[Row]:
 def one(user: User, project: Project) -> Row:
     role = None
     if project.organization_id is not None:
-        role = role_of(user, db.session.get(Organization, project.organization_id))
-    assignees = list(db.session.scalars(
-        select(User).join(ProjectAssignee, ProjectAssignee.user_id == User.id)
-        .where(ProjectAssignee.project_id == project.id).order_by(User.display_name)))
+        role = role_of(user, db.session.get_one(Organization, project.organization_id))
+    assignees = list(
+        db.session.scalars(
+            select(User)
+            .join(ProjectAssignee, ProjectAssignee.user_id == User.id)
+            .where(ProjectAssignee.project_id == project.id)
+            .order_by(User.display_name)
+        )
+    )
     return Row(project, assignees, can_manage_project(user, project, role))
 
 
 def assignee_ids(project: Project) -> set[int]:
-    return set(db.session.scalars(select(ProjectAssignee.user_id)
-                                  .where(ProjectAssignee.project_id == project.id)))
+    return set(
+        db.session.scalars(
+            select(ProjectAssignee.user_id).where(ProjectAssignee.project_id == project.id)
+        )
+    )

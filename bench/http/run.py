@@ -18,6 +18,7 @@ What it does, all on 127.0.0.1:
    POST /login), and the resident memory of each worker after the load; saves it all as JSON
    in bench/results/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,7 @@ import sys
 import time
 import urllib.parse
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,8 +67,10 @@ def wait_for(check, seconds: float, what: str):
 
 # --------------------------------------------------------------------------- data
 
+
 def psycopg_dsn(url: str) -> str:
     from sqlalchemy.engine import make_url
+
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -79,23 +82,33 @@ def add_organization(url: str) -> None:
         if conn.execute("SELECT 1 FROM organizations WHERE slug = %s", [ORG_SLUG]).fetchone():
             return
         owner = conn.execute("SELECT id FROM users WHERE username = %s", [OWNER]).fetchone()[0]
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         org = conn.execute(
             "INSERT INTO organizations (slug, name, owner_id, created_at) "
-            "VALUES (%s, %s, %s, %s) RETURNING id", [ORG_SLUG, "Bench Org", owner, now]
+            "VALUES (%s, %s, %s, %s) RETURNING id",
+            [ORG_SLUG, "Bench Org", owner, now],
         ).fetchone()[0]
-        conn.execute("INSERT INTO memberships (organization_id, user_id, role, created_at) "
-                     "VALUES (%s, %s, 'owner', %s)", [org, owner, now])
+        conn.execute(
+            "INSERT INTO memberships (organization_id, user_id, role, created_at) "
+            "VALUES (%s, %s, 'owner', %s)",
+            [org, owner, now],
+        )
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO projects (name, description, organization_id, created_by_id, "
                 "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
-                [(f"Project {i:04d}", f"Benchmark project number {i}", org, owner, now, now)
-                 for i in range(PROJECTS)])
+                [
+                    (f"Project {i:04d}", f"Benchmark project number {i}", org, owner, now, now)
+                    for i in range(PROJECTS)
+                ],
+            )
         # A minute of wrk signs in far more often than 10 times; 1000 is the setting's maximum.
-        conn.execute("INSERT INTO settings (key, value, updated_at) VALUES "
-                     "('login_ip_per_minute', '1000', %s) ON CONFLICT (key) DO UPDATE "
-                     "SET value = EXCLUDED.value", [now])
+        conn.execute(
+            "INSERT INTO settings (key, value, updated_at) VALUES "
+            "('login_ip_per_minute', '1000', %s) ON CONFLICT (key) DO UPDATE "
+            "SET value = EXCLUDED.value",
+            [now],
+        )
         conn.execute("ANALYZE")
 
 
@@ -103,8 +116,9 @@ def create_seeded_database(server: str) -> str:
     import psycopg
 
     name = f"gatehouse_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(psycopg_dsn(server.rsplit("/", 1)[0] + "/postgres"),
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        psycopg_dsn(server.rsplit("/", 1)[0] + "/postgres"), autocommit=True
+    ) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = server.rsplit("/", 1)[0] + f"/{name}"
     print(f"seeding {name} with bench/seed.py …", flush=True)
@@ -116,24 +130,37 @@ def drop_database(url: str) -> None:
     import psycopg
 
     name = url.rsplit("/", 1)[1]
-    with psycopg.connect(psycopg_dsn(url.rsplit("/", 1)[0] + "/postgres"),
-                         autocommit=True) as conn:
+    with psycopg.connect(psycopg_dsn(url.rsplit("/", 1)[0] + "/postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --------------------------------------------------------------------------- servers
 
+
 class Server:
     def __init__(self, app: str, env: dict, workers: int | None) -> None:
         self.port = free_port()
-        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-               "GUNICORN_LOG_LEVEL": "warning", "GATEHOUSE_LOG_LEVEL": "WARNING"}
+        env = {
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_LOG_LEVEL": "warning",
+            "GATEHOUSE_LOG_LEVEL": "WARNING",
+        }
         if workers:
             env["GUNICORN_WORKERS"] = str(workers)
         self.proc = subprocess.Popen(
             # No access log: writing it is not what is measured.
-            [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-             "--access-logfile", "/dev/null", app], cwd=ROOT, env=env)
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                "deploy/gunicorn.conf.py",
+                "--access-logfile",
+                "/dev/null",
+                app,
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         wait_for(lambda: self.get("/healthz" if app == "wsgi:app" else "/")[0] == 200, 60, app)
 
     def get(self, path: str, cookie: str = "") -> tuple[int, str, list]:
@@ -148,8 +175,12 @@ class Server:
     def post(self, path: str, fields: dict, cookie: str) -> tuple[int, list]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            conn.request("POST", path, body=urllib.parse.urlencode(fields), headers={
-                "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+            conn.request(
+                "POST",
+                path,
+                body=urllib.parse.urlencode(fields),
+                headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            )
             response = conn.getresponse()
             response.read()
             return response.status, response.getheaders()
@@ -191,31 +222,49 @@ def login_form(server: Server) -> tuple[str, str]:
 
 def sign_in(server: Server, username: str, password: str) -> str:
     cookie, token = login_form(server)
-    status, headers = server.post("/login", {"login": username, "password": password,
-                                             "csrf_token": token}, cookie)
+    status, headers = server.post(
+        "/login", {"login": username, "password": password, "csrf_token": token}, cookie
+    )
     assert status == 303, f"sign-in of {username} answered {status}"
     return cookie_from(headers)
 
 
 # --------------------------------------------------------------------------- measuring
 
-def wrk(url: str, seconds: int, connections: int, cookie: str = "", script: str | None = None,
-        env: dict | None = None) -> dict:
+
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    cookie: str = "",
+    script: str | None = None,
+    env: dict | None = None,
+) -> dict:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     if script:
         cmd += ["-s", script]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True,
-                         env={**os.environ, **(env or {})}, timeout=seconds + 60).stdout
+    out = subprocess.run(
+        cmd + [url],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+        timeout=seconds + 60,
+    ).stdout
     latency = {p: _ms(v) for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M)}
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-            "p50_ms": latency.get("50"), "p90_ms": latency.get("90"),
-            "p99_ms": latency.get("99"), "non_2xx_3xx": int(bad.group(1)) if bad else 0,
-            "socket_errors": errors.group(1) if errors else None}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "p50_ms": latency.get("50"),
+        "p90_ms": latency.get("90"),
+        "p99_ms": latency.get("99"),
+        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1) if errors else None,
+    }
 
 
 def _ms(value: str) -> float:
@@ -227,9 +276,13 @@ def _hasher():
     from argon2 import PasswordHasher, Type
 
     from app.config import Defaults
-    return PasswordHasher(time_cost=Defaults.ARGON2_TIME_COST,
-                          memory_cost=Defaults.ARGON2_MEMORY_COST,
-                          parallelism=Defaults.ARGON2_PARALLELISM, type=Type.ID)
+
+    return PasswordHasher(
+        time_cost=Defaults.ARGON2_TIME_COST,
+        memory_cost=Defaults.ARGON2_MEMORY_COST,
+        parallelism=Defaults.ARGON2_PARALLELISM,
+        type=Type.ID,
+    )
 
 
 def _verifies(runs: int) -> list[float]:
@@ -257,23 +310,34 @@ def argon2_cost(cores: int, runs: int = 25) -> dict:
         done = sum(len(t) for t in pool.map(_verifies, [runs] * cores))
         parallel = done / (time.perf_counter() - began)
     hasher = _hasher()
-    return {"median_ms": round(alone, 2), "parallel_per_s": round(parallel, 1),
-            "parameters": f"argon2id m={hasher.memory_cost} KiB "
-                          f"t={hasher.time_cost} p={hasher.parallelism}"}
+    return {
+        "median_ms": round(alone, 2),
+        "parallel_per_s": round(parallel, 1),
+        "parameters": f"argon2id m={hasher.memory_cost} KiB "
+        f"t={hasher.time_cost} p={hasher.parallelism}",
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="a database bench/seed.py has filled")
-    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="where to create (and afterwards drop) a fresh seeded database")
+    parser.add_argument(
+        "--server",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="where to create (and afterwards drop) a fresh seeded database",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database it created")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="GUNICORN_WORKERS (default: the config's 2 × cores + 1)")
-    parser.add_argument("--only", default="",
-                        help="run only the routes whose name contains this text")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="GUNICORN_WORKERS (default: the config's 2 × cores + 1)",
+    )
+    parser.add_argument(
+        "--only", default="", help="run only the routes whose name contains this text"
+    )
     args = parser.parse_args()
     for tool in ("wrk", "redis-server"):
         if not shutil.which(tool):
@@ -281,14 +345,31 @@ def main() -> None:
 
     url = args.database_url or create_seeded_database(args.server)
     redis_port = free_port()
-    redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                              "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     servers: list[Server] = []
     try:
         add_organization(url)
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-http-secret",
-               "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/0",
-               "GATEHOUSE_INSTANCE": str(RESULTS / "instance"), "TRUSTED_PROXIES": "0"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench-http-secret",
+            "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/0",
+            "GATEHOUSE_INSTANCE": str(RESULTS / "instance"),
+            "TRUSTED_PROXIES": "0",
+        }
         RESULTS.mkdir(parents=True, exist_ok=True)
         app = Server("wsgi:app", env, args.workers)
         floor = Server("bench.floor_app:app", env, args.workers)
@@ -309,11 +390,13 @@ def main() -> None:
         assert status == 200 and shown >= 1, (status, shown)
         assert app.get("/admin/users", admin)[0] == 200
         login_cookie, login_token = login_form(app)
-        login_env = {"GATEHOUSE_COOKIE": login_cookie,
-                     "GATEHOUSE_REFERER": f"http://127.0.0.1:{app.port}/login",
-                     "GATEHOUSE_LOGIN_BODY": urllib.parse.urlencode({
-                         "login": "user000003", "password": MEMBER_PASSWORD,
-                         "csrf_token": login_token})}
+        login_env = {
+            "GATEHOUSE_COOKIE": login_cookie,
+            "GATEHOUSE_REFERER": f"http://127.0.0.1:{app.port}/login",
+            "GATEHOUSE_LOGIN_BODY": urllib.parse.urlencode(
+                {"login": "user000003", "password": MEMBER_PASSWORD, "csrf_token": login_token}
+            ),
+        }
 
         base = f"http://127.0.0.1:{app.port}"
         floor_url = f"http://127.0.0.1:{floor.port}/"
@@ -339,15 +422,18 @@ def main() -> None:
             result["floor_rps"] = floor_run["rps"]
             result["ratio_to_floor"] = round(result["rps"] / floor_run["rps"], 3)
             results[name] = result
-            print(f"{name:36} {result['rps']:8.1f} req/s (floor {floor_run['rps']:.1f}, "
-                  f"ratio {result['ratio_to_floor']:.2f})  p50 {result['p50_ms']} ms  "
-                  f"p99 {result['p99_ms']} ms  non-2xx/3xx {result['non_2xx_3xx']}", flush=True)
+            print(
+                f"{name:36} {result['rps']:8.1f} req/s (floor {floor_run['rps']:.1f}, "
+                f"ratio {result['ratio_to_floor']:.2f})  p50 {result['p50_ms']} ms  "
+                f"p99 {result['p99_ms']} ms  non-2xx/3xx {result['non_2xx_3xx']}",
+                flush=True,
+            )
         floor_rps = statistics.median(floors)
         cores = os.cpu_count() or 1
         argon2 = argon2_cost(cores)
         bound = argon2["parallel_per_s"]
         summary = {
-            "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {"cores": cores, "load_average": os.getloadavg()},
             "database": "PostgreSQL, bench/seed.py (100,000 users) + 1,000 projects",
             "gunicorn_workers": len(app.workers()),
@@ -357,8 +443,11 @@ def main() -> None:
             "routes": results,
             "argon2_verify": argon2,
             "login_bound_rps": round(bound, 1),
-            "login_share_of_bound": (round(results["POST /login"]["rps"] / bound, 3)
-                                     if "POST /login" in results else None),
+            "login_share_of_bound": (
+                round(results["POST /login"]["rps"] / bound, 3)
+                if "POST /login" in results
+                else None
+            ),
             "worker_rss_mib": {"gatehouse": app.rss_mib(), "floor": floor.rss_mib()},
         }
     finally:
@@ -369,13 +458,20 @@ def main() -> None:
         if not args.database_url and not args.keep:
             drop_database(url)
     print()
-    print(f"{'route':36} {'req/s':>8} {'floor':>8} {'ratio':>6} {'p50 ms':>8} {'p90 ms':>8} "
-          f"{'p99 ms':>8}")
+    print(
+        f"{'route':36} {'req/s':>8} {'floor':>8} {'ratio':>6} {'p50 ms':>8} {'p90 ms':>8} "
+        f"{'p99 ms':>8}"
+    )
     for name, r in summary["routes"].items():
-        print(f"{name:36} {r['rps']:8.1f} {r['floor_rps']:8.1f} {r['ratio_to_floor']:6.2f} "
-              f"{r['p50_ms']:8} {r['p90_ms']:8} {r['p99_ms']:8}")
-    print(f"argon2 verify ({argon2['parameters']}): {argon2['median_ms']} ms alone; {cores} "
-          f"processes together: {bound} verifies/s, the most sign-ins/s there can be", end="")
+        print(
+            f"{name:36} {r['rps']:8.1f} {r['floor_rps']:8.1f} {r['ratio_to_floor']:6.2f} "
+            f"{r['p50_ms']:8} {r['p90_ms']:8} {r['p99_ms']:8}"
+        )
+    print(
+        f"argon2 verify ({argon2['parameters']}): {argon2['median_ms']} ms alone; {cores} "
+        f"processes together: {bound} verifies/s, the most sign-ins/s there can be",
+        end="",
+    )
     share = summary["login_share_of_bound"]
     print("" if share is None else f"; POST /login reached {share:.0%} of that")
     print(f"worker RSS after the load (MiB): {summary['worker_rss_mib']}")

@@ -10,8 +10,9 @@ Revises: 0001
 - PostgreSQL only: pg_trgm GIN indexes make the case-insensitive substring search (ILIKE '%q%')
   an index lookup. They are named trgm_* and left out of the models comparison (migrations/env.py).
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"
@@ -20,8 +21,10 @@ depends_on = None
 
 OPEN = sa.text("ended_at IS NULL")
 TRIGRAM_COLUMNS = ("username", "display_name", "email")
-SWEEP_INDEXES = {"last_seen_at": "ix_user_sessions_open_remember_seen",
-                 "created_at": "ix_user_sessions_open_remember_created"}
+SWEEP_INDEXES = {
+    "last_seen_at": "ix_user_sessions_open_remember_seen",
+    "created_at": "ix_user_sessions_open_remember_created",
+}
 
 
 def _postgres() -> bool:
@@ -29,8 +32,12 @@ def _postgres() -> bool:
 
 
 def _trigram_available() -> bool:
-    return op.get_bind().scalar(sa.text(
-        "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'")) > 0
+    return (
+        op.get_bind().scalar(
+            sa.text("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'")
+        )
+        > 0
+    )
 
 
 def upgrade():
@@ -39,13 +46,19 @@ def upgrade():
     op.create_index("ix_users_created_at_id", "users", ["created_at", "id"])
     op.create_index("ix_users_open_sessions_id", "users", ["open_sessions", "id"])
     for column in ("last_seen_at", "created_at"):
-        op.create_index(SWEEP_INDEXES[column], "user_sessions", ["remember", column],
-                        postgresql_where=OPEN, sqlite_where=OPEN)
+        op.create_index(
+            SWEEP_INDEXES[column],
+            "user_sessions",
+            ["remember", column],
+            postgresql_where=OPEN,
+            sqlite_where=OPEN,
+        )
     if _postgres() and _trigram_available():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for column in TRIGRAM_COLUMNS:
-            op.execute(f"CREATE INDEX trgm_users_{column} ON users "
-                       f"USING gin ({column} gin_trgm_ops)")
+            op.execute(
+                f"CREATE INDEX trgm_users_{column} ON users USING gin ({column} gin_trgm_ops)"
+            )
 
 
 def downgrade():

@@ -8,8 +8,9 @@ Revises: 0004
 - A partial index on open sessions' (last_seen_at, id) gives /admin/sessions its newest-seen-first
   page without sorting every live session (a parallel seq scan and top-N sort of 180k rows).
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0005"
 down_revision = "0004"
@@ -27,11 +28,20 @@ def upgrade():
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", "metric", name=op.f("pk_daily_stats")),
     )
-    op.create_index("ix_user_sessions_open_seen_id", "user_sessions", ["last_seen_at", "id"],
-                    postgresql_where=OPEN, sqlite_where=OPEN)
+    op.create_index(
+        "ix_user_sessions_open_seen_id",
+        "user_sessions",
+        ["last_seen_at", "id"],
+        postgresql_where=OPEN,
+        sqlite_where=OPEN,
+    )
 
 
 def downgrade():
-    op.drop_index("ix_user_sessions_open_seen_id", table_name="user_sessions",
-                  postgresql_where=OPEN, sqlite_where=OPEN)
+    op.drop_index(
+        "ix_user_sessions_open_seen_id",
+        table_name="user_sessions",
+        postgresql_where=OPEN,
+        sqlite_where=OPEN,
+    )
     op.drop_table("daily_stats")

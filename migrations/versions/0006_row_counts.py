@@ -12,8 +12,9 @@ as exact as the count it replaces.
   many rows it inserts or deletes, so COPY and bulk inserts stay fast), and one for TRUNCATE.
 - SQLite: row-level triggers (SQLite has no other kind; it updates the row in place).
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0006"
 down_revision = "0005"
@@ -77,15 +78,18 @@ def upgrade():
     for table in COUNTED:
         for statement in _postgres_triggers(table) if _postgres() else _sqlite_triggers(table):
             op.execute(statement)
-        op.execute(f"INSERT INTO row_counts (table_name, rows) "
-                   f"SELECT '{table}', count(*) FROM {table}")
+        op.execute(
+            f"INSERT INTO row_counts (table_name, rows) SELECT '{table}', count(*) FROM {table}"
+        )
 
 
 def downgrade():
     for table in COUNTED:
         for kind in ("insert", "delete", "truncate"):
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_count_{kind}"
-                       + (f" ON {table}" if _postgres() else ""))
+            op.execute(
+                f"DROP TRIGGER IF EXISTS {table}_count_{kind}"
+                + (f" ON {table}" if _postgres() else "")
+            )
     if _postgres():
         op.execute("DROP FUNCTION count_rows()")
     op.drop_table("row_counts")

@@ -1,4 +1,5 @@
 """A stolen session cookie stops working whenever the session ends (SECURITY.md 21-25)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -38,8 +39,10 @@ def test_after_logout(client, stolen):
 
 def test_after_password_change(client, stolen):
     new = "lantern orchard quietly folding"
-    client.submit("/account/password", {"current_password": PASSWORD, "new_password": new,
-                                        "new_password_confirm": new})
+    client.submit(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": new, "new_password_confirm": new},
+    )
     assert refused(stolen)
 
 

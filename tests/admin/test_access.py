@@ -1,4 +1,5 @@
 """Every /admin route, found by walking app.url_map: 404 for non-admins, sign-in for anonymous."""
+
 from __future__ import annotations
 
 import re
@@ -38,9 +39,12 @@ def test_everyone_but_admins_is_kept_out(app, client, admin, make_user, login_as
             assert response.status_code == 404, (method, url)
     from app.extensions import db
     from app.models import User
+
     db.session.expire_all()
-    assert db.session.get(User, admin.id) is not None and not db.session.get(
-        User, admin.id).is_disabled
+    assert (
+        db.session.get(User, admin.id) is not None
+        and not db.session.get(User, admin.id).is_disabled
+    )
 
 
 def test_admins_get_in(admin_client):

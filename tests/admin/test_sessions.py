@@ -1,4 +1,5 @@
 """GET /admin/sessions and revoking sessions as an administrator."""
+
 from __future__ import annotations
 
 import re
@@ -21,6 +22,7 @@ def test_lists_live_sessions_and_filters_by_user(admin_client, make_user, factor
     ended, _ = factory.session_for(tom)
     factory.session_for(tom)
     from app.auth import sessions
+
     sessions.end(ended, "logout")
     db.session.commit()
     html = admin_client.get("/admin/sessions").get_data(as_text=True)
@@ -37,9 +39,11 @@ def test_admin_revokes_one_session(admin_client, app, admin, make_user, factory)
     record = factory.sign_in(other, user)
     keep = app.test_client()
     factory.sign_in(keep, user)
-    response = admin_client.submit(f"/admin/sessions/{record.id}/revoke",
-                                   {"next": f"/admin/sessions?user={user.id}"},
-                                   page="/admin/sessions")
+    response = admin_client.submit(
+        f"/admin/sessions/{record.id}/revoke",
+        {"next": f"/admin/sessions?user={user.id}"},
+        page="/admin/sessions",
+    )
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/admin/sessions?user={user.id}")
     assert other.get("/").status_code == 302  # that cookie no longer works
@@ -48,8 +52,9 @@ def test_admin_revokes_one_session(admin_client, app, admin, make_user, factory)
     assert db.session.get(UserSession, record.id).ended_at is not None
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "session.revoked"))
     assert event.actor_id == admin.id and event.target_user_id == user.id
-    again = admin_client.submit(f"/admin/sessions/{record.id}/revoke", {},
-                                page="/admin/sessions", follow_redirects=True)
+    again = admin_client.submit(
+        f"/admin/sessions/{record.id}/revoke", {}, page="/admin/sessions", follow_redirects=True
+    )
     assert "already ended" in again.get_data(as_text=True)
 
 
@@ -58,8 +63,9 @@ def test_admin_revokes_all_sessions_of_a_user(admin_client, app, make_user, fact
     clients = [app.test_client() for _ in range(3)]
     for c in clients:
         factory.sign_in(c, user)
-    response = admin_client.submit(f"/admin/users/{user.id}/sessions/revoke", {},
-                                   page="/admin/sessions")
+    response = admin_client.submit(
+        f"/admin/users/{user.id}/sessions/revoke", {}, page="/admin/sessions"
+    )
     assert response.status_code == 303
     assert all(c.get("/").status_code == 302 for c in clients)
     db.session.expire_all()
@@ -68,8 +74,9 @@ def test_admin_revokes_all_sessions_of_a_user(admin_client, app, make_user, fact
 
 def test_revoking_ones_own_sessions_keeps_the_current_one(admin_client, admin, factory):
     factory.session_for(admin)
-    response = admin_client.submit(f"/admin/users/{admin.id}/sessions/revoke", {},
-                                   page="/admin/sessions")
+    response = admin_client.submit(
+        f"/admin/users/{admin.id}/sessions/revoke", {}, page="/admin/sessions"
+    )
     assert response.status_code == 303
     assert admin_client.get("/admin/sessions").status_code == 200
     db.session.expire_all()

@@ -1,4 +1,5 @@
 """Settings form, audit log and the overview page."""
+
 from __future__ import annotations
 
 import csv
@@ -17,11 +18,13 @@ from tests.factories import PASSWORD
 def current(key: str):
     db.session.expire_all()
     from flask import g
+
     g.pop("settings", None)
     return settings.get(key)
 
 
 # --- settings -------------------------------------------------------------------------------
+
 
 def test_form_has_a_field_per_definition(admin_client):
     html = admin_client.get("/admin/settings").get_data(as_text=True)
@@ -37,29 +40,39 @@ def test_save_audits_each_change_and_takes_effect(admin_client, app, admin):
     assert response.status_code == 303
     assert current("password_min_length") == 12 and current("site_name") == "Lab Accounts"
     assert current("registration_open") is False
-    details = sorted(e.detail for e in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "settings.changed")))
-    assert details == ["password_min_length: 15 -> 12", "registration_open: True -> False",
-                       "site_name: Gatehouse -> Lab Accounts"]
+    details = sorted(
+        e.detail
+        for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "settings.changed")
+        )
+    )
+    assert details == [
+        "password_min_length: 15 -> 12",
+        "registration_open: True -> False",
+        "site_name: Gatehouse -> Lab Accounts",
+    ]
     page = admin_client.get("/admin/settings").get_data(as_text=True)
     assert "below 15" in page and "Lab Accounts" in page
     assert app.test_client().get("/signup").status_code == 403  # another client, next request
 
 
 def test_fields_left_out_keep_their_value(admin_client):
-    response = admin_client.submit("/admin/settings", {"session_idle_minutes": "30",
-                                                       "registration_open": "y"})
+    response = admin_client.submit(
+        "/admin/settings", {"session_idle_minutes": "30", "registration_open": "y"}
+    )
     assert response.status_code == 303
     assert current("session_idle_minutes") == 30 and current("site_name") == "Gatehouse"
 
 
 def test_out_of_range_and_bad_values_are_refused_next_to_the_field(admin_client):
-    for data, message in (({"password_min_length": "5"}, "between 6 and 64"),
-                          ({"password_min_length": "65"}, "between 6 and 64"),
-                          ({"login_ip_per_minute": "ten"}, "Not a valid integer"),
-                          ({"site_name": ""}, "This field is required"),
-                          ({"site_name": "x" * 61}, "between 1 and 60"),
-                          ({"site_name": "bad\x00name"}, "control characters")):
+    for data, message in (
+        ({"password_min_length": "5"}, "between 6 and 64"),
+        ({"password_min_length": "65"}, "between 6 and 64"),
+        ({"login_ip_per_minute": "ten"}, "Not a valid integer"),
+        ({"site_name": ""}, "This field is required"),
+        ({"site_name": "x" * 61}, "between 1 and 60"),
+        ({"site_name": "bad\x00name"}, "control characters"),
+    ):
         response = admin_client.submit("/admin/settings", {"registration_open": "y", **data})
         assert response.status_code == 422, data
         html = response.get_data(as_text=True)
@@ -69,13 +82,27 @@ def test_out_of_range_and_bad_values_are_refused_next_to_the_field(admin_client)
 
 # --- audit ----------------------------------------------------------------------------------
 
+
 def add_events(admin: User, other: User) -> None:
     now = utcnow()
-    rows = [{"day": date(2026, 1, d), "created_at": now, "action": a, "actor_id": actor.id,
-             "actor_name": actor.username, "target": t, "ip": "198.51.100.7", "detail": "x\ty"}
-            for d, a, actor, t in ((1, "login.ok", admin, "root"), (2, "login.failed", other, "wil"),
-                                   (3, "admin.user_created", admin, "<script>alert(1)</script>"),
-                                   (4, "login.ok", other, "wil"))]
+    rows = [
+        {
+            "day": date(2026, 1, d),
+            "created_at": now,
+            "action": a,
+            "actor_id": actor.id,
+            "actor_name": actor.username,
+            "target": t,
+            "ip": "198.51.100.7",
+            "detail": "x\ty",
+        }
+        for d, a, actor, t in (
+            (1, "login.ok", admin, "root"),
+            (2, "login.failed", other, "wil"),
+            (3, "admin.user_created", admin, "<script>alert(1)</script>"),
+            (4, "login.ok", other, "wil"),
+        )
+    ]
     db.session.execute(insert(AuditEvent), rows)
     db.session.commit()
 
@@ -86,12 +113,17 @@ def test_audit_log_filters(admin_client, admin, make_user):
     html = admin_client.get("/admin/audit").get_data(as_text=True)
     assert "198.51.100.7" in html and "&lt;script&gt;" in html and "<script>alert" not in html
     by_user = admin_client.get("/admin/audit?user=WIL").get_data(as_text=True)
-    assert by_user.count("<code>login") == 2 and "admin.user_created" not in by_user.split(
-        "<tbody>")[1]
+    assert (
+        by_user.count("<code>login") == 2
+        and "admin.user_created" not in by_user.split("<tbody>")[1]
+    )
     by_action = admin_client.get("/admin/audit?action=login.ok").get_data(as_text=True)
     assert by_action.split("<tbody>")[1].count("<code>login.ok</code>") == 2
-    by_date = admin_client.get("/admin/audit?start=2026-01-02&end=2026-01-03").get_data(
-        as_text=True).split("<tbody>")[1]
+    by_date = (
+        admin_client.get("/admin/audit?start=2026-01-02&end=2026-01-03")
+        .get_data(as_text=True)
+        .split("<tbody>")[1]
+    )
     assert "login.failed" in by_date and "admin.user_created" in by_date
     assert "login.ok" not in by_date
     bad = admin_client.get("/admin/audit?start=2026-01-05&end=2026-01-01")
@@ -113,9 +145,13 @@ def test_audit_tsv_uses_the_same_filters(admin_client, admin, make_user):
 
 def test_audit_pages_and_constant_queries(admin_client, admin, count_queries):
     now = utcnow()
-    db.session.execute(insert(AuditEvent), [
-        {"day": now.date(), "created_at": now, "action": "login.ok", "actor_name": f"u{i}"}
-        for i in range(120)])
+    db.session.execute(
+        insert(AuditEvent),
+        [
+            {"day": now.date(), "created_at": now, "action": "login.ok", "actor_name": f"u{i}"}
+            for i in range(120)
+        ],
+    )
     db.session.commit()
 
     def run(n: int) -> int:
@@ -131,12 +167,17 @@ def test_audit_pages_and_constant_queries(admin_client, admin, count_queries):
 
 # --- overview -------------------------------------------------------------------------------
 
+
 def test_overview_counts_and_warnings(admin_client, admin, make_user, factory, make_org):
     user = make_user(username="xena")
     factory.session_for(user)
     make_org(owner=user, slug="xlab")
-    db.session.add_all([Subscription(user_id=user.id, plan="solo", status="active"),
-                        Subscription(user_id=admin.id, plan="solo", status="canceled")])
+    db.session.add_all(
+        [
+            Subscription(user_id=user.id, plan="solo", status="active"),
+            Subscription(user_id=admin.id, plan="solo", status="canceled"),
+        ]
+    )
     db.session.commit()
     html = admin_client.get("/admin/").get_data(as_text=True)
     figures = dict(re.findall(r'id="count-(\w+)">(\d+)<', html))

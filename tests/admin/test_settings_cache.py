@@ -1,4 +1,5 @@
 """The per-process copy of the settings: bounded in age, dropped by set_many."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Statistics per day from the audit log, its chart and the TSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -17,9 +18,13 @@ D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
 
 def add(day: date, action: str, actor_id: int | None = None, times: int = 1) -> None:
     at = utcnow().replace(year=day.year, month=day.month, day=day.day)
-    db.session.execute(insert(AuditEvent), [
-        {"day": day, "created_at": at, "action": action, "actor_id": actor_id}
-        for _ in range(times)])
+    db.session.execute(
+        insert(AuditEvent),
+        [
+            {"day": day, "created_at": at, "action": action, "actor_id": actor_id}
+            for _ in range(times)
+        ],
+    )
 
 
 def seed(admin_id: int, other_id: int) -> None:
@@ -66,9 +71,18 @@ def test_tsv_is_the_same_table(admin_client, admin, make_user):
     assert response.mimetype == "text/tab-separated-values"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter="\t"))
-    assert rows[0] == ["Date", "Sign-ups", "Sign-ins", "Failed sign-ins", "Recoveries",
-                       "Active users", "New organizations", "New projects",
-                       "New subscriptions", "Cancelled subscriptions"]
+    assert rows[0] == [
+        "Date",
+        "Sign-ups",
+        "Sign-ins",
+        "Failed sign-ins",
+        "Recoveries",
+        "Active users",
+        "New organizations",
+        "New projects",
+        "New subscriptions",
+        "Cancelled subscriptions",
+    ]
     assert rows[1:] == EXPECTED
 
 
@@ -78,8 +92,11 @@ def test_default_range_is_the_last_30_days(admin_client, admin):
     add(today - timedelta(days=29), "signup")
     add(today - timedelta(days=30), "signup", times=50)
     db.session.commit()
-    rows = list(csv.reader(io.StringIO(admin_client.get("/admin/stats.tsv").get_data(
-        as_text=True)), delimiter="\t"))[1:]
+    rows = list(
+        csv.reader(
+            io.StringIO(admin_client.get("/admin/stats.tsv").get_data(as_text=True)), delimiter="\t"
+        )
+    )[1:]
     assert len(rows) == 30 and rows[0][0] == (today - timedelta(days=29)).isoformat()
     assert rows[-1][0] == today.isoformat() and rows[-1][1] == "3" and rows[0][1] == "1"
     html = admin_client.get("/admin/stats").get_data(as_text=True)
@@ -87,10 +104,12 @@ def test_default_range_is_the_last_30_days(admin_client, admin):
 
 
 def test_bad_reversed_or_too_long_ranges(admin_client, admin):
-    for query, message in (("start=2026-13-01", "YYYY-MM-DD"),
-                           ("start=yesterday&end=2026-01-01", "YYYY-MM-DD"),
-                           ("start=2026-03-05&end=2026-03-01", "before the start"),
-                           ("start=2024-01-01&end=2026-01-01", "at most 366 days")):
+    for query, message in (
+        ("start=2026-13-01", "YYYY-MM-DD"),
+        ("start=yesterday&end=2026-01-01", "YYYY-MM-DD"),
+        ("start=2026-03-05&end=2026-03-01", "before the start"),
+        ("start=2024-01-01&end=2026-01-01", "at most 366 days"),
+    ):
         page = admin_client.get(f"/admin/stats?{query}")
         assert page.status_code == 422 and message in page.get_data(as_text=True), query
         tsv = admin_client.get(f"/admin/stats.tsv?{query}")
@@ -105,8 +124,9 @@ def test_aggregation_runs_in_one_query(admin_client, admin, count_queries):
 
     def run(end: str) -> int:
         with count_queries() as count:
-            assert admin_client.get(f"/admin/stats.tsv?start=2026-03-01&end={end}"
-                                    ).status_code == 200
+            assert (
+                admin_client.get(f"/admin/stats.tsv?start=2026-03-01&end={end}").status_code == 200
+            )
         return count()
 
     assert run("2026-03-02") == run("2026-03-25")
@@ -118,15 +138,20 @@ def stats_table(client, start: date, end: date) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter="\t"))[1:]
 
 
-def test_a_closed_day_is_counted_once_then_read_from_daily_stats(admin_client, admin,
-                                                                    make_user, count_queries):
+def test_a_closed_day_is_counted_once_then_read_from_daily_stats(
+    admin_client, admin, make_user, count_queries
+):
     seed(admin.id, make_user(username="yan").id)
     with count_queries() as cold:
         assert stats_table(admin_client, D1, D3) == EXPECTED
-    stored = db.session.execute(select(DailyStat.day, func.count()).group_by(DailyStat.day)
-                                .order_by(DailyStat.day)).all()
-    assert stored == [(D1, len(statistics.COLUMNS)), (D2, len(statistics.COLUMNS)),
-                      (D3, len(statistics.COLUMNS))]  # the empty day too: zeros are stored
+    stored = db.session.execute(
+        select(DailyStat.day, func.count()).group_by(DailyStat.day).order_by(DailyStat.day)
+    ).all()
+    assert stored == [
+        (D1, len(statistics.COLUMNS)),
+        (D2, len(statistics.COLUMNS)),
+        (D3, len(statistics.COLUMNS)),
+    ]  # the empty day too: zeros are stored
     add(D2, "signup", times=40)  # cannot happen for a closed day: proves the table is read
     db.session.commit()
     with count_queries() as warm:

@@ -1,5 +1,6 @@
 """The users total comes from `row_counts`, kept by triggers: it must equal a real count after
 every way people are added and removed, and the page must still be right without that row."""
+
 from __future__ import annotations
 
 import re
@@ -33,14 +34,23 @@ def test_every_way_in_and_out_keeps_the_total_exact(app, admin_client, admin, bu
     signup = app.test_client()
     signup.submit("/signup", signup_data(email="new@example.com", username="newcomer"))
     assert stored() == counted() == 28
-    created = admin_client.submit("/admin/users/new", {
-        "username": "made", "display_name": "Made", "email": "made@example.com",
-        "password": "a long enough password for this", "password_confirm":
-        "a long enough password for this"})
+    created = admin_client.submit(
+        "/admin/users/new",
+        {
+            "username": "made",
+            "display_name": "Made",
+            "email": "made@example.com",
+            "password": "a long enough password for this",
+            "password_confirm": "a long enough password for this",
+        },
+    )
     assert created.status_code == 303
     made = db.session.scalar(select(User).where(User.username == "made"))
-    deleted = admin_client.submit(f"/admin/users/{made.id}/delete", {"confirm_username": "made"},
-                                  page=f"/admin/users/{made.id}/edit")
+    deleted = admin_client.submit(
+        f"/admin/users/{made.id}/delete",
+        {"confirm_username": "made"},
+        page=f"/admin/users/{made.id}/edit",
+    )
     assert deleted.status_code == 303
     db.session.execute(delete(User).where(User.username.like("bulk%")))  # many rows at once
     db.session.commit()
@@ -50,8 +60,9 @@ def test_every_way_in_and_out_keeps_the_total_exact(app, admin_client, admin, bu
 
 def test_a_rolled_back_insert_leaves_the_total_alone(app, admin, make_user):
     make_user(username="kept")
-    db.session.add(User(username="gone", username_key="gone", display_name="Gone",
-                        password_hash="x"))
+    db.session.add(
+        User(username="gone", username_key="gone", display_name="Gone", password_hash="x")
+    )
     db.session.flush()
     db.session.rollback()
     assert stored() == counted() == 2

@@ -1,4 +1,5 @@
 """GET /admin/users: columns, search, sort, pages, escaping, and a fixed number of queries."""
+
 from __future__ import annotations
 
 import re
@@ -21,13 +22,15 @@ def test_row_shows_every_column(admin_client, admin, bulk, make_org):
     bulk.org_with_projects(ids[0], [ids[0]], "labone")
     bulk.org_with_projects(admin.id, [ids[0]], "labtwo")
     bulk.subscriptions([ids[0]], plan="solo", status="active")
-    db.session.execute(update(User).where(User.id == ids[0]).values(
-        is_disabled=True, last_login_at=utcnow()))
+    db.session.execute(
+        update(User).where(User.id == ids[0]).values(is_disabled=True, last_login_at=utcnow())
+    )
     db.session.commit()
     html = admin_client.get("/admin/users?q=carol00001").get_data(as_text=True)
-    row = re.search(r"<tr>\s*<td><a href=\"/admin/users/%d/edit\">.*?</tr>" % ids[0], html, re.S)
-    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>",
-                                                                  row.group(0), re.S)]
+    row = re.search(rf"<tr>\s*<td><a href=\"/admin/users/{ids[0]}/edit\">.*?</tr>", html, re.S)
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row.group(0), re.S)
+    ]
     assert cells[0] == "carol00001"
     assert cells[2] == "carol00001@example.com"
     assert cells[3] == "" and cells[4] == "disabled"
@@ -49,18 +52,43 @@ def test_newest_first_by_default_and_every_column_sorts(admin_client, admin, bul
     html = admin_client.get("/admin/users").get_data(as_text=True)
     assert usernames(html) == ["root", "zed00001", "zed00002", "zed00003"]
     assert usernames(admin_client.get("/admin/users?sort=name").get_data(as_text=True)) == [
-        "root", "zed00001", "zed00002", "zed00003"]
+        "root",
+        "zed00001",
+        "zed00002",
+        "zed00003",
+    ]
     assert usernames(admin_client.get("/admin/users?sort=-name").get_data(as_text=True)) == [
-        "zed00003", "zed00002", "zed00001", "root"]
+        "zed00003",
+        "zed00002",
+        "zed00001",
+        "root",
+    ]
     assert usernames(admin_client.get("/admin/users?sort=created").get_data(as_text=True)) == [
-        "zed00003", "zed00002", "zed00001", "root"]
-    for key in ("display_name", "email", "admin", "disabled", "last_login", "sessions",
-                "orgs", "projects", "plan"):
+        "zed00003",
+        "zed00002",
+        "zed00001",
+        "root",
+    ]
+    for key in (
+        "display_name",
+        "email",
+        "admin",
+        "disabled",
+        "last_login",
+        "sessions",
+        "orgs",
+        "projects",
+        "plan",
+    ):
         for sort in (key, "-" + key):
             response = admin_client.get(f"/admin/users?sort={sort}")
             assert response.status_code == 200
             assert sorted(usernames(response.get_data(as_text=True))) == [
-                "root", "zed00001", "zed00002", "zed00003"]
+                "root",
+                "zed00001",
+                "zed00002",
+                "zed00003",
+            ]
 
 
 def test_sort_by_sessions_and_unknown_sort_falls_back(admin_client, bulk):
@@ -83,16 +111,18 @@ def test_sort_by_organizations_and_projects(admin_client, bulk):
     assert usernames(html) == ["orgy00001", "orgy00003", "orgy00002"]
 
 
-def test_search_is_case_insensitive_substring_of_name_display_name_or_email(admin_client,
-                                                                           make_user):
+def test_search_is_case_insensitive_substring_of_name_display_name_or_email(
+    admin_client, make_user
+):
     make_user(username="alice", display_name="Alice Liddell", email="al@wonder.example.org")
     make_user(username="bob", display_name="Bob Marley", email="bob@example.com")
     make_user(username="carl", display_name="Carl", email="carl@LIDDELL.example.org")
-    assert sorted(usernames(admin_client.get("/admin/users?q=liDDell").get_data(as_text=True))
-                  ) == ["alice", "carl"]
+    assert sorted(usernames(admin_client.get("/admin/users?q=liDDell").get_data(as_text=True))) == [
+        "alice",
+        "carl",
+    ]
     assert usernames(admin_client.get("/admin/users?q=BO").get_data(as_text=True)) == ["bob"]
-    assert usernames(admin_client.get("/admin/users?q=wonder").get_data(as_text=True)) == [
-        "alice"]
+    assert usernames(admin_client.get("/admin/users?q=wonder").get_data(as_text=True)) == ["alice"]
 
 
 @pytest.mark.parametrize("q", ["%", "_", "\\", "' OR 1=1 --"])
@@ -114,16 +144,18 @@ def test_pages_of_fifty_and_per_page(admin_client, bulk):
     assert len(first) == 50 and first[0] == "root"
     third = admin_client.get("/admin/users?page=3").get_data(as_text=True)
     assert len(usernames(third)) == 21 and "Page 3 of 3" in third and "121 users" in third
-    assert len(usernames(admin_client.get("/admin/users?per_page=10").get_data(as_text=True))
-               ) == 10
-    assert len(usernames(admin_client.get("/admin/users?per_page=500").get_data(as_text=True))
-               ) == 100
-    assert len(usernames(admin_client.get("/admin/users?per_page=1").get_data(as_text=True))
-               ) == 10
+    assert len(usernames(admin_client.get("/admin/users?per_page=10").get_data(as_text=True))) == 10
+    assert (
+        len(usernames(admin_client.get("/admin/users?per_page=500").get_data(as_text=True))) == 100
+    )
+    assert len(usernames(admin_client.get("/admin/users?per_page=1").get_data(as_text=True))) == 10
     seen = set()
     for page in (1, 2, 3):
-        seen |= set(usernames(admin_client.get(f"/admin/users?page={page}&sort=-sessions")
-                              .get_data(as_text=True)))
+        seen |= set(
+            usernames(
+                admin_client.get(f"/admin/users?page={page}&sort=-sessions").get_data(as_text=True)
+            )
+        )
     assert len(seen) == 121
     assert admin_client.get("/admin/users?page=99").status_code == 200
     assert admin_client.get("/admin/users?page=x").status_code == 200
@@ -133,9 +165,13 @@ def test_expired_sessions_are_not_counted(admin_client, bulk):
     (uid,) = bulk.users(1, prefix="stale")
     bulk.sessions([uid], per_user=2)
     assert f'href="/admin/sessions?user={uid}">2</a>' in admin_client.get(
-        "/admin/users?q=stale").get_data(as_text=True)
-    db.session.execute(update(UserSession).where(UserSession.user_id == uid)
-                       .values(expires_at=utcnow() - timedelta(minutes=1)))
+        "/admin/users?q=stale"
+    ).get_data(as_text=True)
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == uid)
+        .values(expires_at=utcnow() - timedelta(minutes=1))
+    )
     db.session.commit()
     html = admin_client.get("/admin/users?q=stale").get_data(as_text=True)
     assert f"/admin/sessions?user={uid}" not in html
@@ -150,8 +186,14 @@ def test_names_are_escaped(admin_client, make_user):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-@pytest.mark.parametrize("url", ["/admin/users?per_page={n}", "/admin/users?per_page={n}&q=many",
-                                 "/admin/users?per_page={n}&sort=-orgs"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/users?per_page={n}",
+        "/admin/users?per_page={n}&q=many",
+        "/admin/users?per_page={n}&sort=-orgs",
+    ],
+)
 def test_query_count_does_not_grow_with_the_page(admin_client, admin, bulk, count_queries, url):
     ids = bulk.users(110, prefix="many")
     bulk.sessions(ids, per_user=1)

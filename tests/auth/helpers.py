@@ -1,4 +1,5 @@
 """Small helpers for the account tests: form data and reading state back."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

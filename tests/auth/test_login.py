@@ -1,4 +1,5 @@
 """POST /login, /logout: generic failures, local `next`, remember me, the failure counter."""
+
 from __future__ import annotations
 
 import re
@@ -61,21 +62,27 @@ def test_almost_right_passwords_fail(client, make_user, attempt):
     assert client.get("/").status_code == 302
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/account", "/account"),
-    ("/account/sessions?x=1", "/account/sessions?x=1"),
-    ("//evil.com", "/"),
-    ("https://evil.com", "/"),
-    ("/\\evil.com", "/"),
-    ("javascript:alert(1)", "/"),
-    ("http:/evil.com", "/"),
-    ("/%0d%0aSet-Cookie:x=1", "/%0d%0aSet-Cookie:x=1"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/account", "/account"),
+        ("/account/sessions?x=1", "/account/sessions?x=1"),
+        ("//evil.com", "/"),
+        ("https://evil.com", "/"),
+        ("/\\evil.com", "/"),
+        ("javascript:alert(1)", "/"),
+        ("http:/evil.com", "/"),
+        ("/%0d%0aSet-Cookie:x=1", "/%0d%0aSet-Cookie:x=1"),
+    ],
+)
 def test_next_is_followed_only_to_local_paths(client, make_user, target, expected):
     make_user(username="nexter")
     token = client.csrf_token("/login")
-    response = client.post("/login", query_string={"next": target},
-                           data={"login": "nexter", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"login": "nexter", "password": PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == expected
 

@@ -1,4 +1,5 @@
 """Recovery by security question: /forgot, /forgot/answer and the temporary password."""
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,9 @@ def test_right_answer_in_other_case_and_spacing_gives_a_temporary_password(clien
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
-    temporary = re.search(r'id="temporary-password">([^<]+)<',
-                          response.get_data(as_text=True)).group(1)
+    temporary = re.search(
+        r'id="temporary-password">([^<]+)<', response.get_data(as_text=True)
+    ).group(1)
     assert len(temporary) >= 22  # 128 bits or more, URL-safe base64
     user = reload(user)
     assert user.temp_password_hash and temporary not in user.temp_password_hash
@@ -79,16 +81,26 @@ def test_temporary_password_forces_a_change_and_works_once(client, make_user):
         assert response.status_code == 302 and response.headers["Location"] == "/account/password"
     assert client.get("/account/password").status_code == 200
     # The temporary password cannot be kept.
-    kept = client.submit("/account/password", {"current_password": temporary,
-                                               "new_password": temporary,
-                                               "new_password_confirm": temporary})
+    kept = client.submit(
+        "/account/password",
+        {
+            "current_password": temporary,
+            "new_password": temporary,
+            "new_password_confirm": temporary,
+        },
+    )
     assert kept.status_code == 422
     # A second sign-in with it fails, even before the change.
     other = client.application.test_client()
     assert login(other, "forced", temporary).status_code == 401
-    changed = client.submit("/account/password", {"current_password": temporary,
-                                                  "new_password": NEW_PASSWORD,
-                                                  "new_password_confirm": NEW_PASSWORD})
+    changed = client.submit(
+        "/account/password",
+        {
+            "current_password": temporary,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirm": NEW_PASSWORD,
+        },
+    )
     assert changed.status_code == 303
     assert client.get("/").status_code == 200
     user = reload(user)
@@ -128,8 +140,11 @@ def test_unknown_name_gets_the_same_decoy_question_every_visit(client, make_user
     start(real, "real")
     wrong = real.submit("/forgot/answer", {"answer": "not the answer"})
     assert response.status_code == wrong.status_code == 422
-    strip = lambda r, name: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True)  # noqa: E731
-                                   .replace(name, "NAME").replace(question_of(r), "Q"))
+
+    def strip(r, name):
+        page = r.get_data(as_text=True).replace(name, "NAME").replace(question_of(r), "Q")
+        return re.sub(r'value="[^"]*"', "", page)
+
     assert strip(response, "GHOST-account") == strip(wrong, "real")
 
 
@@ -177,8 +192,12 @@ def test_recovery_of_a_signed_in_users_open_sessions_is_audited(client, make_use
     user = make_user(username="audited")
     factory.session_for(user)
     recover(client, "audited")
-    assert db.session.scalar(db.select(db.func.count(UserSession.id))
-                             .where(UserSession.ended_at.is_(None))) == 0
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(UserSession.id)).where(UserSession.ended_at.is_(None))
+        )
+        == 0
+    )
     event = actions("recovery.ok")[0]
     assert event.target_user_id == user.id and event.ip
 

@@ -1,4 +1,5 @@
 """POST /signup: every refusal gives the form back with a reason and writes nothing."""
+
 from __future__ import annotations
 
 import re
@@ -36,34 +37,45 @@ def test_signup_page_offers_the_questions_and_proposes_nothing_odd(client):
     assert 'name="accept_terms"' in html
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"password_confirm": GOOD_PASSWORD + "x"}, "password_confirm"),
-    ({"password": "1QAZ2wsx3edc4rfv", "password_confirm": "1QAZ2wsx3edc4rfv"}, "password"),
-    ({"password": "ada-is-my-name-forever", "password_confirm": "ada-is-my-name-forever"},
-     "password"),
-    ({"username": "lovelace", "email": "countess@example.com",
-      "password": "xx countess of lovelace", "password_confirm": "xx countess of lovelace"},
-     "password"),
-    ({"password": "short one", "password_confirm": "short one"}, "password"),
-    ({"password": "x" * 129, "password_confirm": "x" * 129}, "password"),
-    ({"username": "ab"}, "username"),
-    ({"username": "has space"}, "username"),
-    ({"username": "a" * 51}, "username"),
-    ({"email": "not-an-email"}, "email"),
-    ({"email": "someone@" + "e" * 250 + ".com"}, "email"),
-    ({"accept_terms": None}, "accept_terms"),
-    ({"security_answer": ""}, "security_answer"),
-    ({"security_answer": "ab"}, "security_answer"),
-    ({"security_answer": "ADA"}, "security_answer"),
-    ({"security_answer": "ada@example.com"}, "security_answer"),
-    ({"security_answer": GOOD_PASSWORD.upper()}, "security_answer"),
-    ({"security_question": ""}, "security_question"),
-    ({"security_question": "q" * 201}, "security_question"),
-    ({"display_name": "d" * 101}, "display_name"),
-    ({"display_name": "nul\x00byte"}, "display_name"),
-    ({"username": "nul\x00"}, "username"),
-    ({"security_answer": "answer\x00with nul"}, "security_answer"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"password_confirm": GOOD_PASSWORD + "x"}, "password_confirm"),
+        ({"password": "1QAZ2wsx3edc4rfv", "password_confirm": "1QAZ2wsx3edc4rfv"}, "password"),
+        (
+            {"password": "ada-is-my-name-forever", "password_confirm": "ada-is-my-name-forever"},
+            "password",
+        ),
+        (
+            {
+                "username": "lovelace",
+                "email": "countess@example.com",
+                "password": "xx countess of lovelace",
+                "password_confirm": "xx countess of lovelace",
+            },
+            "password",
+        ),
+        ({"password": "short one", "password_confirm": "short one"}, "password"),
+        ({"password": "x" * 129, "password_confirm": "x" * 129}, "password"),
+        ({"username": "ab"}, "username"),
+        ({"username": "has space"}, "username"),
+        ({"username": "a" * 51}, "username"),
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "someone@" + "e" * 250 + ".com"}, "email"),
+        ({"accept_terms": None}, "accept_terms"),
+        ({"security_answer": ""}, "security_answer"),
+        ({"security_answer": "ab"}, "security_answer"),
+        ({"security_answer": "ADA"}, "security_answer"),
+        ({"security_answer": "ada@example.com"}, "security_answer"),
+        ({"security_answer": GOOD_PASSWORD.upper()}, "security_answer"),
+        ({"security_question": ""}, "security_question"),
+        ({"security_question": "q" * 201}, "security_question"),
+        ({"display_name": "d" * 101}, "display_name"),
+        ({"display_name": "nul\x00byte"}, "display_name"),
+        ({"username": "nul\x00"}, "username"),
+        ({"security_answer": "answer\x00with nul"}, "security_answer"),
+    ],
+)
 def test_invalid_signup_is_refused_next_to_the_field(client, changes, field):
     response = client.submit("/signup", signup_data(**changes))
     assert response.status_code in (400, 422)
@@ -77,10 +89,13 @@ def test_password_over_128_is_refused_with_a_reason_not_cut(client):
     assert user_count() == 0
 
 
-@pytest.mark.parametrize("existing", [
-    {"username": "ADA", "email": "other@example.com"},
-    {"username": "someone", "email": "ADA@Example.com"},
-])
+@pytest.mark.parametrize(
+    "existing",
+    [
+        {"username": "ADA", "email": "other@example.com"},
+        {"username": "someone", "email": "ADA@Example.com"},
+    ],
+)
 def test_duplicate_name_in_another_case_is_refused(client, make_user, existing):
     make_user(**existing)
     response = client.submit("/signup", signup_data())
@@ -117,17 +132,25 @@ def test_closed_registration_answers_403_and_refuses_posts(client):
 @pytest.mark.parametrize("length", [64, 128])
 def test_long_passwords_work_for_signup_and_sign_in(client, length):
     password = ("correct horse battery staple " * 6)[:length]
-    assert client.submit("/signup", signup_data(password=password,
-                                                password_confirm=password)).status_code == 303
+    assert (
+        client.submit(
+            "/signup", signup_data(password=password, password_confirm=password)
+        ).status_code
+        == 303
+    )
     client.submit("/logout", page="/account/sessions")
     assert client.submit("/login", {"login": "ada", "password": password}).status_code == 303
 
 
 def test_unicode_passphrase_is_normalised(client):
-    composed = "ünïcødé pässphrase wörks"            # NFC
-    decomposed = "u\u0308nïcødé pässphrase wörks"     # the same text, first letter NFD
-    assert client.submit("/signup", signup_data(password=composed,
-                                                password_confirm=composed)).status_code == 303
+    composed = "ünïcødé pässphrase wörks"  # NFC
+    decomposed = "u\u0308nïcødé pässphrase wörks"  # the same text, first letter NFD
+    assert (
+        client.submit(
+            "/signup", signup_data(password=composed, password_confirm=composed)
+        ).status_code
+        == 303
+    )
     client.submit("/logout", page="/account/sessions")
     assert client.submit("/login", {"login": "ada", "password": decomposed}).status_code == 303
 

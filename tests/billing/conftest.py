@@ -5,6 +5,7 @@ Customer Portal (see STRIPE-TESTING.md), so the tests of those two replace the S
 gateway makes with `FakeStripe`, which records the parameters and answers with a session URL.
 Everything else about Stripe that can run here runs against localstripe (test_localstripe.py).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -20,13 +21,20 @@ from app.models import Invitation, Membership, Organization, Role
 
 WEBHOOK_SECRET = "whsec_gatehouse_test_secret"
 PRICES = {
-    "STRIPE_PRICE_SOLO_MONTH": "price_solo_month", "STRIPE_PRICE_SOLO_YEAR": "price_solo_year",
-    "STRIPE_PRICE_TEAM_MONTH": "price_team_month", "STRIPE_PRICE_TEAM_YEAR": "price_team_year",
-    "STRIPE_PRICE_SOLO_MONTH_AMOUNT": "900", "STRIPE_PRICE_SOLO_YEAR_AMOUNT": "9000",
-    "STRIPE_PRICE_TEAM_MONTH_AMOUNT": "800", "STRIPE_PRICE_TEAM_YEAR_AMOUNT": "8000",
+    "STRIPE_PRICE_SOLO_MONTH": "price_solo_month",
+    "STRIPE_PRICE_SOLO_YEAR": "price_solo_year",
+    "STRIPE_PRICE_TEAM_MONTH": "price_team_month",
+    "STRIPE_PRICE_TEAM_YEAR": "price_team_year",
+    "STRIPE_PRICE_SOLO_MONTH_AMOUNT": "900",
+    "STRIPE_PRICE_SOLO_YEAR_AMOUNT": "9000",
+    "STRIPE_PRICE_TEAM_MONTH_AMOUNT": "800",
+    "STRIPE_PRICE_TEAM_YEAR_AMOUNT": "8000",
 }
-STRIPE_CONFIG = {"STRIPE_SECRET_KEY": "sk_test_gatehouse", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-                 **PRICES}
+STRIPE_CONFIG = {
+    "STRIPE_SECRET_KEY": "sk_test_gatehouse",
+    "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    **PRICES,
+}
 NOT_CONFIGURED = {"STRIPE_SECRET_KEY": None, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
 
 
@@ -60,14 +68,24 @@ class FakeStripe:
         numbers = itertools.count(1)
         ns = type("NS", (), {})
         self.v1 = ns()
-        self.v1.customers = _Endpoint(self, "customers.create",
-                                      lambda p: {"id": f"cus_fake{next(numbers)}"})
+        self.v1.customers = _Endpoint(
+            self, "customers.create", lambda p: {"id": f"cus_fake{next(numbers)}"}
+        )
         self.v1.checkout = ns()
-        self.v1.checkout.sessions = _Endpoint(self, "checkout.sessions.create", lambda p: {
-            "id": "cs_test_fake", "url": "https://checkout.stripe.com/c/pay/cs_test_fake"})
+        self.v1.checkout.sessions = _Endpoint(
+            self,
+            "checkout.sessions.create",
+            lambda p: {
+                "id": "cs_test_fake",
+                "url": "https://checkout.stripe.com/c/pay/cs_test_fake",
+            },
+        )
         self.v1.billing_portal = ns()
-        self.v1.billing_portal.sessions = _Endpoint(self, "billing_portal.sessions.create",
-                                                    lambda p: {"url": "https://billing.stripe.com/p/session/fake"})
+        self.v1.billing_portal.sessions = _Endpoint(
+            self,
+            "billing_portal.sessions.create",
+            lambda p: {"url": "https://billing.stripe.com/p/session/fake"},
+        )
 
     def params(self, name: str) -> list[dict]:
         return [params for called, params in self.calls if called == name]
@@ -94,6 +112,7 @@ def make_org(factory):
             db.session.add(invitation)
         db.session.commit()
         return org
+
     return make
 
 
@@ -107,63 +126,146 @@ def sign(payload: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = Non
 
 
 def event(kind: str, obj: dict, created: int | None = None, event_id: str | None = None) -> dict:
-    return {"id": event_id or f"evt_test_{next(_event_numbers)}_{int(time.time() * 1000)}",
-            "object": "event", "api_version": "2026-10-28.endive",
-            "created": created or int(time.time()), "livemode": False,
-            "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
-            "type": kind, "data": {"object": obj}}
-
-
-def subscription(sub_id: str = "sub_test_1", *, customer: str = "cus_test_1",
-                 price: str = "price_team_month", interval: str = "month", quantity: int = 3,
-                 status: str = "active", period_end: int | None = None,
-                 cancel_at_period_end: bool = False, metadata: dict | None = None) -> dict:
-    now = int(time.time())
-    period_end = period_end or now + 30 * 86400
     return {
-        "id": sub_id, "object": "subscription", "customer": customer, "status": status,
-        "cancel_at_period_end": cancel_at_period_end, "canceled_at": None,
-        "collection_method": "charge_automatically", "created": now, "currency": "eur",
-        "metadata": metadata or {}, "latest_invoice": "in_test_1", "livemode": False,
-        "items": {"object": "list", "has_more": False, "data": [{
-            "id": "si_test_1", "object": "subscription_item", "quantity": quantity,
-            "current_period_start": now, "current_period_end": period_end,
-            "price": {"id": price, "object": "price", "active": True, "currency": "eur",
-                      "type": "recurring", "unit_amount": 800,
-                      "recurring": {"interval": interval, "interval_count": 1,
-                                    "usage_type": "licensed"}},
-            "subscription": sub_id}]},
+        "id": event_id or f"evt_test_{next(_event_numbers)}_{int(time.time() * 1000)}",
+        "object": "event",
+        "api_version": "2026-10-28.endive",
+        "created": created or int(time.time()),
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": kind,
+        "data": {"object": obj},
     }
 
 
-def invoice(sub_id: str = "sub_test_1", *, customer: str = "cus_test_1",
-            status: str = "paid") -> dict:
-    return {"id": f"in_test_{next(_event_numbers)}", "object": "invoice", "customer": customer,
-            "status": status, "billing_reason": "subscription_cycle", "amount_due": 2400,
-            "parent": {"type": "subscription_details", "quote_details": None,
-                       "subscription_details": {"metadata": {}, "subscription": sub_id}},
-            "lines": {"object": "list", "data": [{"id": "il_1", "object": "line_item",
-                      "parent": {"type": "subscription_item_details",
-                                 "subscription_item_details": {"subscription": sub_id,
-                                                               "subscription_item": "si_test_1"}}}]}}
+def subscription(
+    sub_id: str = "sub_test_1",
+    *,
+    customer: str = "cus_test_1",
+    price: str = "price_team_month",
+    interval: str = "month",
+    quantity: int = 3,
+    status: str = "active",
+    period_end: int | None = None,
+    cancel_at_period_end: bool = False,
+    metadata: dict | None = None,
+) -> dict:
+    now = int(time.time())
+    period_end = period_end or now + 30 * 86400
+    return {
+        "id": sub_id,
+        "object": "subscription",
+        "customer": customer,
+        "status": status,
+        "cancel_at_period_end": cancel_at_period_end,
+        "canceled_at": None,
+        "collection_method": "charge_automatically",
+        "created": now,
+        "currency": "eur",
+        "metadata": metadata or {},
+        "latest_invoice": "in_test_1",
+        "livemode": False,
+        "items": {
+            "object": "list",
+            "has_more": False,
+            "data": [
+                {
+                    "id": "si_test_1",
+                    "object": "subscription_item",
+                    "quantity": quantity,
+                    "current_period_start": now,
+                    "current_period_end": period_end,
+                    "price": {
+                        "id": price,
+                        "object": "price",
+                        "active": True,
+                        "currency": "eur",
+                        "type": "recurring",
+                        "unit_amount": 800,
+                        "recurring": {
+                            "interval": interval,
+                            "interval_count": 1,
+                            "usage_type": "licensed",
+                        },
+                    },
+                    "subscription": sub_id,
+                }
+            ],
+        },
+    }
 
 
-def checkout_session(reference: str, metadata: dict, *, sub_id: str = "sub_test_1",
-                     customer: str = "cus_test_1") -> dict:
-    return {"id": "cs_test_1", "object": "checkout.session", "mode": "subscription",
-            "status": "complete", "payment_status": "paid", "client_reference_id": reference,
-            "customer": customer, "subscription": sub_id, "metadata": metadata,
-            "amount_total": 2400, "currency": "eur"}
+def invoice(
+    sub_id: str = "sub_test_1", *, customer: str = "cus_test_1", status: str = "paid"
+) -> dict:
+    return {
+        "id": f"in_test_{next(_event_numbers)}",
+        "object": "invoice",
+        "customer": customer,
+        "status": status,
+        "billing_reason": "subscription_cycle",
+        "amount_due": 2400,
+        "parent": {
+            "type": "subscription_details",
+            "quote_details": None,
+            "subscription_details": {"metadata": {}, "subscription": sub_id},
+        },
+        "lines": {
+            "object": "list",
+            "data": [
+                {
+                    "id": "il_1",
+                    "object": "line_item",
+                    "parent": {
+                        "type": "subscription_item_details",
+                        "subscription_item_details": {
+                            "subscription": sub_id,
+                            "subscription_item": "si_test_1",
+                        },
+                    },
+                }
+            ],
+        },
+    }
+
+
+def checkout_session(
+    reference: str, metadata: dict, *, sub_id: str = "sub_test_1", customer: str = "cus_test_1"
+) -> dict:
+    return {
+        "id": "cs_test_1",
+        "object": "checkout.session",
+        "mode": "subscription",
+        "status": "complete",
+        "payment_status": "paid",
+        "client_reference_id": reference,
+        "customer": customer,
+        "subscription": sub_id,
+        "metadata": metadata,
+        "amount_total": 2400,
+        "currency": "eur",
+    }
 
 
 @pytest.fixture
 def deliver(client):
     """POST an event signed the way Stripe signs it; returns the response."""
-    def post(evt: dict, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None,
-             header: str | None = None, target=None):
+
+    def post(
+        evt: dict,
+        *,
+        secret: str = WEBHOOK_SECRET,
+        timestamp: int | None = None,
+        header: str | None = None,
+        target=None,
+    ):
         payload = json.dumps(evt)
-        headers = {} if header == "" else {"Stripe-Signature": header or sign(
-            payload, secret, timestamp)}
-        return (target or client).post("/billing/webhook", data=payload, headers=headers,
-                                       content_type="application/json")
+        headers = (
+            {} if header == "" else {"Stripe-Signature": header or sign(payload, secret, timestamp)}
+        )
+        return (target or client).post(
+            "/billing/webhook", data=payload, headers=headers, content_type="application/json"
+        )
+
     return post

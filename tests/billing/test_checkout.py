@@ -3,6 +3,7 @@
 Checkout Sessions and the Customer Portal exist only at Stripe, which cannot run here: these tests
 use the recording fake `fake_stripe` (tests/billing/conftest.py) in place of the Stripe client.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -19,11 +20,15 @@ BASE = "http://gatehouse.example.com"
 
 
 def test_solo_checkout_sends_the_person_to_stripe_with_their_workspace(
-        client, make_user, login_as, fake_stripe):
+    client, make_user, login_as, fake_stripe
+):
     user = make_user()
     login_as(user)
-    response = client.submit("/billing/checkout", {"plan": "solo", "interval": "year",
-                                                   "invoice_details": "y"}, page="/billing")
+    response = client.submit(
+        "/billing/checkout",
+        {"plan": "solo", "interval": "year", "invoice_details": "y"},
+        page="/billing",
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == CHECKOUT_URL
     [customer] = fake_stripe.params("customers.create")
@@ -50,8 +55,9 @@ def test_solo_checkout_sends_the_person_to_stripe_with_their_workspace(
 def test_the_customer_is_created_once_per_workspace(client, make_user, login_as, fake_stripe):
     login_as(make_user())
     for _ in range(2):
-        response = client.submit("/billing/checkout", {"plan": "solo", "interval": "month"},
-                                 page="/billing")
+        response = client.submit(
+            "/billing/checkout", {"plan": "solo", "interval": "month"}, page="/billing"
+        )
         assert response.status_code == 303
     assert len(fake_stripe.params("customers.create")) == 1
     first, second = fake_stripe.params("checkout.sessions.create")
@@ -63,23 +69,28 @@ def test_the_customer_is_created_once_per_workspace(client, make_user, login_as,
 
 def test_a_posted_price_id_is_ignored(client, make_user, login_as, fake_stripe):
     login_as(make_user())
-    client.submit("/billing/checkout", {"plan": "solo", "interval": "month",
-                                        "price": "price_attacker", "line_items": "x"},
-                  page="/billing")
+    client.submit(
+        "/billing/checkout",
+        {"plan": "solo", "interval": "month", "price": "price_attacker", "line_items": "x"},
+        page="/billing",
+    )
     [params] = fake_stripe.params("checkout.sessions.create")
     assert params["line_items"] == [{"price": "price_solo_month", "quantity": 1}]
 
 
 def test_team_checkout_buys_the_seats_for_the_organization(
-        client, make_user, login_as, make_org, fake_stripe):
+    client, make_user, login_as, make_org, fake_stripe
+):
     owner, member = make_user(), make_user()
-    org = make_org(owner, "acme", members=[(member, Role.WORKER)],
-                   invitations=["new@example.com"])
+    org = make_org(owner, "acme", members=[(member, Role.WORKER)], invitations=["new@example.com"])
     login_as(owner)
     page = client.get("/billing").get_data(as_text=True)
     assert "Acme Ltd" in page and "Seats used: 3" in page
-    response = client.submit("/billing/checkout", {"plan": "team", "interval": "month",
-                                                   "org": "acme", "seats": "5"}, page="/billing")
+    response = client.submit(
+        "/billing/checkout",
+        {"plan": "team", "interval": "month", "org": "acme", "seats": "5"},
+        page="/billing",
+    )
     assert response.status_code == 303
     [params] = fake_stripe.params("checkout.sessions.create")
     assert params["line_items"] == [{"price": "price_team_month", "quantity": 5}]
@@ -89,12 +100,16 @@ def test_team_checkout_buys_the_seats_for_the_organization(
 
 
 def test_team_seats_below_members_and_invitations_are_refused(
-        client, make_user, login_as, make_org, fake_stripe):
+    client, make_user, login_as, make_org, fake_stripe
+):
     owner, member = make_user(), make_user()
     make_org(owner, "acme", members=[(member, Role.WORKER)], invitations=["new@example.com"])
     login_as(owner)
-    response = client.submit("/billing/checkout", {"plan": "team", "interval": "month",
-                                                   "org": "acme", "seats": "2"}, page="/billing")
+    response = client.submit(
+        "/billing/checkout",
+        {"plan": "team", "interval": "month", "org": "acme", "seats": "2"},
+        page="/billing",
+    )
     assert response.status_code == 422
     assert "buy at least 3 seats" in response.get_data(as_text=True)
     assert fake_stripe.calls == []
@@ -102,12 +117,14 @@ def test_team_seats_below_members_and_invitations_are_refused(
 
 def test_invalid_choices_get_the_form_back(client, make_user, login_as, fake_stripe):
     login_as(make_user())
-    response = client.submit("/billing/checkout", {"plan": "gold", "interval": "weekly"},
-                             page="/billing")
+    response = client.submit(
+        "/billing/checkout", {"plan": "gold", "interval": "weekly"}, page="/billing"
+    )
     assert response.status_code == 422
     assert "Not a valid choice" in response.get_data(as_text=True)
-    response = client.submit("/billing/checkout", {"plan": "team", "interval": "month"},
-                             page="/billing")
+    response = client.submit(
+        "/billing/checkout", {"plan": "team", "interval": "month"}, page="/billing"
+    )
     assert response.status_code == 422
     assert "Choose the organization" in response.get_data(as_text=True)
     assert fake_stripe.calls == []
@@ -115,7 +132,8 @@ def test_invalid_choices_get_the_form_back(client, make_user, login_as, fake_str
 
 @pytest.mark.parametrize("url", ["/billing/checkout", "/billing/portal"])
 def test_only_the_owner_reaches_an_organizations_checkout_and_portal(
-        url, client, make_user, login_as, make_org, fake_stripe):
+    url, client, make_user, login_as, make_org, fake_stripe
+):
     owner, maintainer, outsider = make_user(), make_user(), make_user()
     make_org(owner, "acme", members=[(maintainer, Role.MAINTAINER)])
     data = {"plan": "team", "interval": "month", "org": "acme", "seats": "3"}
@@ -158,11 +176,13 @@ def test_the_cancelled_page_says_nothing_was_charged(client, make_user, login_as
 
 
 def test_a_stripe_failure_is_a_readable_502_and_changes_nothing(
-        client, make_user, login_as, fake_stripe):
+    client, make_user, login_as, fake_stripe
+):
     login_as(make_user())
     fake_stripe.error = stripe.APIConnectionError("Could not connect to Stripe (timeout).")
-    response = client.submit("/billing/checkout", {"plan": "solo", "interval": "month"},
-                             page="/billing")
+    response = client.submit(
+        "/billing/checkout", {"plan": "solo", "interval": "month"}, page="/billing"
+    )
     assert response.status_code == 502
     assert "did not answer properly" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(BillingCustomer)) == 0
@@ -181,7 +201,8 @@ def test_without_stripe_keys_billing_says_so(client, make_user, login_as, fake_s
     page = client.get("/billing").get_data(as_text=True)
     assert "Billing is not configured" in page
     assert "Plans can only be granted by an administrator" in page
-    response = client.submit("/billing/checkout", {"plan": "solo", "interval": "month"},
-                             page="/billing")
+    response = client.submit(
+        "/billing/checkout", {"plan": "solo", "interval": "month"}, page="/billing"
+    )
     assert response.status_code == 409
     assert fake_stripe.calls == []

@@ -3,6 +3,7 @@
 localstripe has customers, plans, subscriptions, invoices and signed webhook delivery, but no
 Prices API (billing-setup falls back to Plans, which Stripe accepts as prices) and no Checkout.
 """
+
 from __future__ import annotations
 
 import socket
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.billing import gateway, plans, services
+from app.billing.workspaces import OrgWorkspace, PersonalWorkspace
 from app.extensions import db
 from app.models import AuditEvent, BillingCustomer, Subscription
 from tests.billing.conftest import WEBHOOK_SECRET
@@ -35,8 +37,9 @@ def _free_port() -> int:
 
 def _http(method: str, url: str, data: dict | None = None) -> int:
     body = urllib.parse.urlencode(data).encode() if data else None
-    request = urllib.request.Request(url, data=body, method=method,
-                                     headers={"Authorization": "Bearer sk_test_gatehouse"})
+    request = urllib.request.Request(
+        url, data=body, method=method, headers={"Authorization": "Bearer sk_test_gatehouse"}
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         return response.status
 
@@ -44,8 +47,11 @@ def _http(method: str, url: str, data: dict | None = None) -> int:
 @pytest.fixture(scope="module")
 def localstripe_url():
     port = _free_port()
-    process = subprocess.Popen([str(LOCALSTRIPE), "--port", str(port), "--from-scratch"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(LOCALSTRIPE), "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -65,6 +71,7 @@ def localstripe_url():
 @pytest.fixture
 def app_overrides(localstripe_url):
     from tests.billing.conftest import STRIPE_CONFIG
+
     return {**STRIPE_CONFIG, "STRIPE_API_BASE": localstripe_url}
 
 
@@ -79,34 +86,45 @@ def setup_prices(app, localstripe):
     """Run `flask billing-setup` against localstripe and configure what it printed."""
     result = app.test_cli_runner().invoke(args=["billing-setup"])
     assert result.exit_code == 0, result.output
-    lines = dict(line.split("=", 1) for line in result.output.splitlines()
-                 if line.startswith("STRIPE_"))
-    assert set(lines) >= {"STRIPE_PRICE_SOLO_MONTH", "STRIPE_PRICE_SOLO_YEAR",
-                          "STRIPE_PRICE_TEAM_MONTH", "STRIPE_PRICE_TEAM_YEAR"}
+    lines = dict(
+        line.split("=", 1) for line in result.output.splitlines() if line.startswith("STRIPE_")
+    )
+    assert set(lines) >= {
+        "STRIPE_PRICE_SOLO_MONTH",
+        "STRIPE_PRICE_SOLO_YEAR",
+        "STRIPE_PRICE_TEAM_MONTH",
+        "STRIPE_PRICE_TEAM_YEAR",
+    }
     app.config.update(lines)
     return lines
 
 
 def _stripe_client(url: str):
-    return stripe.StripeClient("sk_test_gatehouse", base_addresses={"api": url},
-                               max_network_retries=0)
+    return stripe.StripeClient(
+        "sk_test_gatehouse", base_addresses={"api": url}, max_network_retries=0
+    )
 
 
 def _card(url: str, customer: str) -> None:
     """A card on file, as Checkout would leave it (test setup, not app code)."""
     client = _stripe_client(url)
-    method = client.v1.payment_methods.create(params={"type": "card", "card": {
-        "number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"}})
+    method = client.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"},
+        }
+    )
     client.v1.payment_methods.attach(method.id, params={"customer": customer})
-    client.v1.customers.update(customer, params={
-        "invoice_settings": {"default_payment_method": method.id}})
+    client.v1.customers.update(
+        customer, params={"invoice_settings": {"default_payment_method": method.id}}
+    )
 
 
 def test_the_workspace_customer_is_created_once_at_stripe(app, localstripe, make_user):
     user = make_user()
     with app.test_request_context():
-        first = services.ensure_customer(services.Workspace(user=user))
-        second = services.ensure_customer(services.Workspace(user=user))
+        first = services.ensure_customer(PersonalWorkspace(user))
+        second = services.ensure_customer(PersonalWorkspace(user))
     assert first == second and first.startswith("cus_")
     remote = _stripe_client(localstripe).v1.customers.retrieve(first)
     assert remote.email == user.email
@@ -117,12 +135,13 @@ def test_the_workspace_customer_is_created_once_at_stripe(app, localstripe, make
 def test_seats_and_cancellation_through_the_gateway(app, setup_prices, make_user, make_org):
     owner = make_user()
     org = make_org(owner, "acme")
-    workspace = services.Workspace(org=org)
+    workspace = OrgWorkspace(org)
     with app.test_request_context():
         customer = services.ensure_customer(workspace)
         _card(app.config["STRIPE_API_BASE"], customer)
-        sub = gateway.create_subscription(customer, setup_prices["STRIPE_PRICE_TEAM_MONTH"], 3,
-                                          workspace.metadata)
+        sub = gateway.create_subscription(
+            customer, setup_prices["STRIPE_PRICE_TEAM_MONTH"], 3, workspace.metadata
+        )
         assert (sub["status"], sub["items"]["data"][0]["quantity"]) == ("active", 3)
         changed = gateway.set_subscription_quantity(sub["id"], 5)
         assert changed["items"]["data"][0]["quantity"] == 5
@@ -135,8 +154,9 @@ def test_seats_and_cancellation_through_the_gateway(app, setup_prices, make_user
 def test_an_unreachable_stripe_is_a_502(app, client, login_as, make_user, localstripe):
     app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{_free_port()}"  # nobody listens
     login_as(make_user())
-    response = client.submit("/billing/checkout", {"plan": "solo", "interval": "month"},
-                             page="/billing")
+    response = client.submit(
+        "/billing/checkout", {"plan": "solo", "interval": "month"}, page="/billing"
+    )
     assert response.status_code == 502
     assert db.session.scalar(select(BillingCustomer)) is None
 
@@ -153,16 +173,24 @@ def served_app(app):
 
 
 def test_a_signed_delivery_from_localstripe_activates_the_plan(
-        app, served_app, setup_prices, localstripe, make_user):
+    app, served_app, setup_prices, localstripe, make_user
+):
     user = make_user()
-    assert _http("POST", f"{localstripe}/_config/webhooks/gatehouse", {
-        "url": f"{served_app}/billing/webhook", "secret": WEBHOOK_SECRET}) == 200
-    workspace = services.Workspace(user=user)
+    assert (
+        _http(
+            "POST",
+            f"{localstripe}/_config/webhooks/gatehouse",
+            {"url": f"{served_app}/billing/webhook", "secret": WEBHOOK_SECRET},
+        )
+        == 200
+    )
+    workspace = PersonalWorkspace(user)
     with app.test_request_context():
         customer = services.ensure_customer(workspace)
         _card(localstripe, customer)
-        sub = gateway.create_subscription(customer, setup_prices["STRIPE_PRICE_SOLO_YEAR"], 1,
-                                          workspace.metadata)
+        sub = gateway.create_subscription(
+            customer, setup_prices["STRIPE_PRICE_SOLO_YEAR"], 1, workspace.metadata
+        )
     row = None
     for _ in range(100):  # localstripe delivers about a second after the call
         db.session.rollback()  # a fresh snapshot: the server thread commits in its own session
@@ -173,5 +201,9 @@ def test_a_signed_delivery_from_localstripe_activates_the_plan(
     assert row is not None, "no webhook arrived within 10 s"
     assert (row.stripe_subscription_id, row.plan, row.interval) == (sub["id"], "solo", "year")
     assert plans.for_user(user).plan == "solo"
-    assert db.session.scalar(select(AuditEvent.action).where(
-        AuditEvent.action == "subscription.created")) == "subscription.created"
+    assert (
+        db.session.scalar(
+            select(AuditEvent.action).where(AuditEvent.action == "subscription.created")
+        )
+        == "subscription.created"
+    )

@@ -1,4 +1,5 @@
 """Stripe webhooks: signed payloads in the current API shape, as Stripe would deliver them."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.billing import plans, webhooks
 from app.extensions import db, utcnow
-from app.models import AuditEvent, BillingCustomer, StripeEvent, Subscription
+from app.models import AuditEvent, BillingCustomer, StripeEvent, Subscription, User
 from tests.billing.conftest import checkout_session, event, invoice, sign, subscription
 from tests.conftest import needs_postgres
 
@@ -22,8 +23,9 @@ def _row(**where) -> Subscription | None:
 
 
 def _audits(action: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == action))
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+    )
 
 
 def _events() -> int:
@@ -31,8 +33,12 @@ def _events() -> int:
 
 
 def _org_meta(org) -> dict:
-    return {"workspace_kind": "org", "workspace_id": str(org.id), "plan": "team",
-            "interval": "month"}
+    return {
+        "workspace_kind": "org",
+        "workspace_id": str(org.id),
+        "plan": "team",
+        "interval": "month",
+    }
 
 
 @pytest.fixture
@@ -43,18 +49,30 @@ def acme(make_user, make_org):
 def test_checkout_then_subscription_events_activate_the_team_plan(deliver, acme):
     meta = _org_meta(acme)
     now = int(time.time())
-    response = deliver(event("checkout.session.completed",
-                             checkout_session(f"org_{acme.id}", meta), now))
+    response = deliver(
+        event("checkout.session.completed", checkout_session(f"org_{acme.id}", meta), now)
+    )
     assert response.status_code == 200
     row = _row(organization_id=acme.id)
     assert row.stripe_subscription_id == "sub_test_1" and row.status == "incomplete"
     assert plans.for_org(acme).plan == "free"
-    assert db.session.scalar(select(BillingCustomer.stripe_customer_id).where(
-        BillingCustomer.organization_id == acme.id)) == "cus_test_1"
+    assert (
+        db.session.scalar(
+            select(BillingCustomer.stripe_customer_id).where(
+                BillingCustomer.organization_id == acme.id
+            )
+        )
+        == "cus_test_1"
+    )
 
     end = now + 30 * 86400
-    deliver(event("customer.subscription.created",
-                  subscription(quantity=3, period_end=end, metadata=meta), now + 1))
+    deliver(
+        event(
+            "customer.subscription.created",
+            subscription(quantity=3, period_end=end, metadata=meta),
+            now + 1,
+        )
+    )
     row = _row(organization_id=acme.id)
     assert (row.plan, row.interval, row.status, row.seats) == ("team", "month", "active", 3)
     assert int(row.current_period_end.timestamp()) == end
@@ -76,8 +94,18 @@ def test_solo_for_a_person_found_by_customer_and_yearly_price(deliver, make_user
     user = make_user()
     db.session.add(BillingCustomer(user_id=user.id, stripe_customer_id="cus_solo"))
     db.session.commit()
-    deliver(event("customer.subscription.created", subscription(
-        "sub_solo", customer="cus_solo", price="price_solo_year", interval="year", quantity=1)))
+    deliver(
+        event(
+            "customer.subscription.created",
+            subscription(
+                "sub_solo",
+                customer="cus_solo",
+                price="price_solo_year",
+                interval="year",
+                quantity=1,
+            ),
+        )
+    )
     row = _row(user_id=user.id)
     assert (row.plan, row.interval, row.status) == ("solo", "year", "active")
     assert plans.for_user(user).plan == "solo"
@@ -87,13 +115,23 @@ def test_seats_and_cancel_at_period_end_follow_updates(deliver, acme, client, lo
     meta = _org_meta(acme)
     now = int(time.time())
     deliver(event("customer.subscription.created", subscription(metadata=meta), now))
-    deliver(event("customer.subscription.updated", subscription(
-        quantity=5, price="price_team_year", interval="year", cancel_at_period_end=True,
-        metadata=meta), now + 5))
+    deliver(
+        event(
+            "customer.subscription.updated",
+            subscription(
+                quantity=5,
+                price="price_team_year",
+                interval="year",
+                cancel_at_period_end=True,
+                metadata=meta,
+            ),
+            now + 5,
+        )
+    )
     row = _row(organization_id=acme.id)
     assert (row.seats, row.interval, row.cancel_at_period_end) == (5, "year", True)
     assert plans.for_org(acme).seats == 5
-    login_as(acme.owner)
+    login_as(db.session.get(User, acme.owner_id))  # relationships are lazy="raise"
     page = client.get("/billing").get_data(as_text=True)
     assert "of 5 paid" in page and "Ends on" in page
 
@@ -109,8 +147,13 @@ def test_past_due_starts_grace_and_a_paid_invoice_ends_it(deliver, acme):
     state = plans.for_org(acme)
     assert state.plan == "free" and state.in_grace
     first_grace = row.grace_until
-    deliver(event("customer.subscription.updated",
-                  subscription(status="past_due", metadata=meta), now + 11))
+    deliver(
+        event(
+            "customer.subscription.updated",
+            subscription(status="past_due", metadata=meta),
+            now + 11,
+        )
+    )
     assert _row(organization_id=acme.id).grace_until == first_grace  # kept, not extended
     deliver(event("invoice.paid", invoice(), now + 20))
     row = _row(organization_id=acme.id)
@@ -122,8 +165,11 @@ def test_deletion_cancels_with_grace_and_is_counted(deliver, acme):
     meta = _org_meta(acme)
     now = int(time.time())
     deliver(event("customer.subscription.created", subscription(metadata=meta), now))
-    deliver(event("customer.subscription.deleted",
-                  subscription(status="canceled", metadata=meta), now + 5))
+    deliver(
+        event(
+            "customer.subscription.deleted", subscription(status="canceled", metadata=meta), now + 5
+        )
+    )
     row = _row(organization_id=acme.id)
     assert row.status == "canceled" and row.grace_until is not None
     assert plans.for_org(acme).in_grace
@@ -149,15 +195,23 @@ def test_out_of_order_events_end_in_the_right_state(deliver, acme):
     meta = _org_meta(acme)
     now = int(time.time())
     deliver(event("customer.subscription.created", subscription(metadata=meta), now))
-    deliver(event("customer.subscription.updated", subscription(quantity=5, metadata=meta),
-                  now + 10))
-    deliver(event("customer.subscription.updated", subscription(quantity=4, metadata=meta),
-                  now + 5))  # older, arrives last
+    deliver(
+        event("customer.subscription.updated", subscription(quantity=5, metadata=meta), now + 10)
+    )
+    deliver(
+        event("customer.subscription.updated", subscription(quantity=4, metadata=meta), now + 5)
+    )  # older, arrives last
     assert _row(organization_id=acme.id).seats == 5
-    deliver(event("customer.subscription.deleted",
-                  subscription(status="canceled", quantity=5, metadata=meta), now + 30))
-    deliver(event("customer.subscription.updated",
-                  subscription(quantity=6, metadata=meta), now + 20))
+    deliver(
+        event(
+            "customer.subscription.deleted",
+            subscription(status="canceled", quantity=5, metadata=meta),
+            now + 30,
+        )
+    )
+    deliver(
+        event("customer.subscription.updated", subscription(quantity=6, metadata=meta), now + 20)
+    )
     deliver(event("invoice.paid", invoice(), now + 25))
     row = _row(organization_id=acme.id)
     assert (row.status, row.seats) == ("canceled", 5)
@@ -180,9 +234,12 @@ def test_a_tampered_body_is_refused(client, acme):
     evt = event("customer.subscription.created", subscription(metadata=_org_meta(acme)))
     signed = json.dumps(evt)
     evt["data"]["object"]["items"]["data"][0]["quantity"] = 500
-    response = client.post("/billing/webhook", data=json.dumps(evt),
-                           headers={"Stripe-Signature": sign(signed)},
-                           content_type="application/json")
+    response = client.post(
+        "/billing/webhook",
+        data=json.dumps(evt),
+        headers={"Stripe-Signature": sign(signed)},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     _assert_nothing_changed(acme)
 

@@ -5,6 +5,7 @@ thread on a free loopback port; it yields LiveServer(url, app). `page` is a Play
 fresh browser context; the test fails on any console error, page error or CSP violation, and a
 screenshot of the last state goes to test-artifacts/screenshots/<test name>.png.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,12 +23,20 @@ from app.extensions import db
 from tests.conftest import ON_POSTGRES, REQUIRE_ALL, _empty_tables, base_config, own_limiter_keys
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 # Chromium reports CSP violations in the console; the listener also catches those it does not.
-REPORT_CSP = ("document.addEventListener('securitypolicyviolation', e => console.error("
-              "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));")
+REPORT_CSP = (
+    "document.addEventListener('securitypolicyviolation', e => console.error("
+    "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+)
 
 
 class LiveServer(NamedTuple):
@@ -70,8 +79,9 @@ def browser():
     except ImportError:
         _unavailable("playwright is not installed")
     playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                         headless=True)
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
     yield browser
     browser.close()
     playwright.stop()
@@ -87,8 +97,11 @@ def _console(message, problems: list[str]) -> None:
 def _subresource(response, problems: list[str]) -> None:
     """A stylesheet, script or image that fails to load is a bug; a page's own status is not."""
     request = response.request
-    if response.status >= 400 and request.resource_type != "document" \
-            and not request.url.endswith("/favicon.ico"):
+    if (
+        response.status >= 400
+        and request.resource_type != "document"
+        and not request.url.endswith("/favicon.ico")
+    ):
         problems.append(f"{request.resource_type} {request.url} answered {response.status}")
 
 

@@ -1,4 +1,5 @@
 """The account flows through the real pages in headless Chromium."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """An administrator at work in headless Chromium: create, edit, revoke, export."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """An organization end to end in headless Chromium: create, invite, accept, switch, assign."""
+
 from __future__ import annotations
 
 import re

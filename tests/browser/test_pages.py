@@ -4,6 +4,7 @@ new routes are visited without editing this file; path arguments are filled from
 The `page` fixture fails the test on any console error, page error or CSP violation; every page
 visited is saved as test-artifacts/pages/<role>/<route>.png.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,25 +32,42 @@ def _world(app) -> tuple[dict, dict]:
         owner = factory.user("owner")
         admin = factory.user("admin1", is_admin=True)
         other = factory.user("other")
-        org = Organization(slug="acme", name="Acme <script>x</script>", owner_id=owner.id,
-                           description="An organization with <b>markup</b> in it")
+        org = Organization(
+            slug="acme",
+            name="Acme <script>x</script>",
+            owner_id=owner.id,
+            description="An organization with <b>markup</b> in it",
+        )
         db.session.add(org)
         db.session.flush()
-        db.session.add_all([
-            Membership(organization_id=org.id, user_id=owner.id, role=Role.OWNER),
-            Membership(organization_id=org.id, user_id=member.id, role=Role.WORKER),
-            Membership(organization_id=org.id, user_id=other.id, role=Role.SUPERVISOR)])
-        project = Project(name="Launch <i>site</i>", description="First project",
-                          organization_id=org.id, created_by_id=owner.id)
+        db.session.add_all(
+            [
+                Membership(organization_id=org.id, user_id=owner.id, role=Role.OWNER),
+                Membership(organization_id=org.id, user_id=member.id, role=Role.WORKER),
+                Membership(organization_id=org.id, user_id=other.id, role=Role.SUPERVISOR),
+            ]
+        )
+        project = Project(
+            name="Launch <i>site</i>",
+            description="First project",
+            organization_id=org.id,
+            created_by_id=owner.id,
+        )
         db.session.add(project)
         db.session.commit()
         other_session, _ = factory.session_for(other)
-        args = {"slug": org.slug, "project_id": project.id, "user_id": other.id,
-                "session_id": other_session.id, "invitation_id": 1, "token": "unknown-token"}
+        args = {
+            "slug": org.slug,
+            "project_id": project.id,
+            "user_id": other.id,
+            "session_id": other_session.id,
+            "invitation_id": 1,
+            "token": "unknown-token",
+        }
         try:
             from app.models import Invitation
-            invitation, token = Invitation.issue(org, "newcomer@example.com", Role.WORKER,
-                                                 owner, 7)
+
+            invitation, token = Invitation.issue(org, "newcomer@example.com", Role.WORKER, owner, 7)
             db.session.add(invitation)
             db.session.commit()
             args.update(invitation_id=invitation.id, token=token)
@@ -63,11 +81,13 @@ def _pages(app, args: dict) -> list[tuple[str, str]]:
     """(rule, path) of every GET route, with its arguments filled in."""
     found = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if "GET" not in (rule.methods or ()) or rule.endpoint == "static" \
-                or rule.rule.endswith(NOT_PAGES):
+        if (
+            "GET" not in (rule.methods or ())
+            or rule.endpoint == "static"
+            or rule.rule.endswith(NOT_PAGES)
+        ):
             continue
-        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(args.get(m.group(1), 1)),
-                      rule.rule)
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(args.get(m.group(1), 1)), rule.rule)
         found.append((rule.rule, path))
     return found
 
@@ -103,8 +123,9 @@ def test_every_page_renders_for_someone_who_may_see_it(live_server, page):
             assert status < 500, f"{role} GET {path} answered {status}"
             redirected = page.url.split("?")[0].rstrip("/") != (base + path).rstrip("/")
             if status == 200 and not redirected:
-                target = PAGES / role / (re.sub(r"[^A-Za-z0-9_.-]+", "_", rule).strip("_")
-                                         or "root")
+                target = (
+                    PAGES / role / (re.sub(r"[^A-Za-z0-9_.-]+", "_", rule).strip("_") or "root")
+                )
                 target.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=f"{target}.png", full_page=True)
                 seen[rule] = (role, status)
@@ -116,8 +137,12 @@ def test_every_page_renders_for_someone_who_may_see_it(live_server, page):
     # (e.g. a step of a flow started on another page), never an error.
     for rule, by_role in unseen.items():
         assert all(code in (200, 302, 303, 400, 404, 410) for code in by_role.values()), (
-            rule, by_role)
-    print(f"\nvisited {len(seen)} pages: " + ", ".join(f"{r} as {v[0]}"
-                                                      for r, v in sorted(seen.items())))
+            rule,
+            by_role,
+        )
+    print(
+        f"\nvisited {len(seen)} pages: "
+        + ", ".join(f"{r} as {v[0]}" for r, v in sorted(seen.items()))
+    )
     if unseen:
         print(f"not shown directly to anyone: {unseen}")

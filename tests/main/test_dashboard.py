@@ -1,8 +1,9 @@
 """The dashboard: the current workspace's most recently updated projects, at most ten."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
 from app.models import Project
@@ -10,14 +11,21 @@ from app.models import Project
 
 def test_dashboard_shows_the_ten_most_recently_updated_projects(client, make_user, login_as):
     alice, bob = make_user("alice"), make_user("bob")
-    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
     db.session.add_all(
-        [Project(name=f"P{i:02d}", personal_owner_id=alice.id, created_by_id=alice.id,
-                 created_at=base + timedelta(seconds=i),
-                 # updated in the reverse order of creation, except P00, touched last
-                 updated_at=base + timedelta(days=1, seconds=100 if i == 0 else -i))
-         for i in range(15)]
-        + [Project(name="Bob's", personal_owner_id=bob.id, created_by_id=bob.id)])
+        [
+            Project(
+                name=f"P{i:02d}",
+                personal_owner_id=alice.id,
+                created_by_id=alice.id,
+                created_at=base + timedelta(seconds=i),
+                # updated in the reverse order of creation, except P00, touched last
+                updated_at=base + timedelta(days=1, seconds=100 if i == 0 else -i),
+            )
+            for i in range(15)
+        ]
+        + [Project(name="Bob's", personal_owner_id=bob.id, created_by_id=bob.id)]
+    )
     db.session.commit()
     login_as(alice)
     html = client.get("/").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Invitations: tokens, expiry, single use, bound to the email, resend, decline, sign-up."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,20 +17,26 @@ LINK = re.compile(r"http://gatehouse\.example\.com/invitations/([A-Za-z0-9_-]{43
 
 def invite(client, slug="acme", email="bob@example.com", role="worker"):
     """Send an invitation from the org page; returns (response after redirect, token)."""
-    response = client.submit(f"/orgs/{slug}/invitations", {"email": email, "role": role},
-                             page=f"/orgs/{slug}", follow_redirects=True)
+    response = client.submit(
+        f"/orgs/{slug}/invitations",
+        {"email": email, "role": role},
+        page=f"/orgs/{slug}",
+        follow_redirects=True,
+    )
     found = LINK.search(response.get_data(as_text=True))
     return response, found.group(1) if found else None
 
 
 def members(org) -> dict:
     db.session.expire_all()
-    return dict(db.session.execute(select(Membership.user_id, Membership.role)
-                                   .where(Membership.organization_id == org.id)).all())
+    return dict(
+        db.session.execute(
+            select(Membership.user_id, Membership.role).where(Membership.organization_id == org.id)
+        ).all()
+    )
 
 
-def test_invitation_token_is_long_random_and_stored_hashed(client, make_user, make_org,
-                                                           login_as):
+def test_invitation_token_is_long_random_and_stored_hashed(client, make_user, make_org, login_as):
     alice = make_user("alice")
     make_org(owner=alice, slug="acme")
     login_as(alice)
@@ -41,8 +48,14 @@ def test_invitation_token_is_long_random_and_stored_hashed(client, make_user, ma
     assert token not in invitation.token_hash
     assert len(token) >= 43  # 32 bytes = 256 bits
     assert invitation.expires_at - utcnow() > timedelta(days=6, hours=23)
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "invitation.created")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "invitation.created")
+        )
+        == 1
+    )
     # The link is shown once: the org page afterwards does not repeat it.
     assert token not in client.get("/orgs/acme").get_data(as_text=True)
 
@@ -118,8 +131,9 @@ def test_resend_kills_the_old_token(client, make_user, make_org, login_as):
     login_as(alice)
     _, old = invite(client)
     invitation = db.session.scalar(select(Invitation))
-    response = client.submit(f"/orgs/acme/invitations/{invitation.id}/resend",
-                             page="/orgs/acme", follow_redirects=True)
+    response = client.submit(
+        f"/orgs/acme/invitations/{invitation.id}/resend", page="/orgs/acme", follow_redirects=True
+    )
     new = LINK.search(response.get_data(as_text=True)).group(1)
     assert new != old
     login_as(bob)
@@ -138,14 +152,20 @@ def test_delete_withdraws_the_invitation(client, make_user, make_org, login_as):
     response = client.submit(f"/orgs/acme/invitations/{invitation_id}/delete", page="/orgs/acme")
     assert response.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "invitation.revoked")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "invitation.revoked")
+        )
+        == 1
+    )
     login_as(bob)
     assert client.get(f"/invitations/{token}").status_code == 404
 
 
 def test_decline_from_the_list(client, make_user, make_org, login_as):
-    alice, bob = make_user("alice"), make_user("bob")
+    alice, bob = make_user("alice"), make_user("bob", email_verified_at=utcnow())
     org = make_org(owner=alice, slug="acme", name="Acme")
     login_as(alice)
     invite(client)
@@ -153,33 +173,38 @@ def test_decline_from_the_list(client, make_user, make_org, login_as):
     page = client.get("/invitations").get_data(as_text=True)
     assert "Acme" in page and "Decline" in page
     invitation_id = db.session.scalar(select(Invitation.id))
-    response = client.submit(f"/invitations/by-id/{invitation_id}/decline", page="/invitations",
-                             follow_redirects=True)
+    response = client.submit(
+        f"/invitations/by-id/{invitation_id}/decline", page="/invitations", follow_redirects=True
+    )
     assert "You declined the invitation to Acme" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(Invitation.declined_at)) is not None
     assert members(org) == {alice.id: Role.OWNER}
-    assert client.submit(f"/invitations/by-id/{invitation_id}/accept",
-                         page="/invitations").status_code == 404
+    assert (
+        client.submit(f"/invitations/by-id/{invitation_id}/accept", page="/invitations").status_code
+        == 404
+    )
 
 
 def test_accept_from_the_list_and_only_my_own(client, make_user, make_org, login_as):
-    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    alice, carol = make_user("alice"), make_user("carol", email_verified_at=utcnow())
+    bob = make_user("bob", email_verified_at=utcnow())  # a verified address answers from the list
     org = make_org(owner=alice, slug="acme")
     login_as(alice)
     invite(client)
     invitation_id = db.session.scalar(select(Invitation.id))
     login_as(carol)
-    assert client.submit(f"/invitations/by-id/{invitation_id}/accept",
-                         page="/invitations").status_code == 404
+    assert (
+        client.submit(f"/invitations/by-id/{invitation_id}/accept", page="/invitations").status_code
+        == 404
+    )
     login_as(bob)
     response = client.submit(f"/invitations/by-id/{invitation_id}/accept", page="/invitations")
     assert response.status_code == 303
     assert members(org) == {alice.id: Role.OWNER, bob.id: Role.WORKER}
 
 
-def test_a_new_person_signs_up_and_lands_in_the_organization(client, make_user, make_org,
-                                                             login_as):
+def test_a_new_person_signs_up_and_lands_in_the_organization(client, make_user, make_org, login_as):
     alice = make_user("alice")
     org = make_org(owner=alice, slug="acme", name="Acme")
     login_as(alice)
@@ -190,15 +215,24 @@ def test_a_new_person_signs_up_and_lands_in_the_organization(client, make_user, 
     assert "Sign up" in page and "/signup?email=newcomer@example.com&amp;next=/invitations/" in page
     signup = f"/signup?email=newcomer%40example.com&next=/invitations/{token}"
     assert 'value="newcomer@example.com"' in client.get(signup).get_data(as_text=True)
-    response = client.submit(signup, {
-        "email": "newcomer@example.com", "username": "newcomer", "display_name": "New Comer",
-        "password": "a long enough passphrase here", "password_confirm":
-        "a long enough passphrase here", "security_question": "What was your first pet?",
-        "security_answer": "a goldfish called Nemo", "accept_terms": "y"})
+    response = client.submit(
+        signup,
+        {
+            "email": "newcomer@example.com",
+            "username": "newcomer",
+            "display_name": "New Comer",
+            "password": "a long enough passphrase here",
+            "password_confirm": "a long enough passphrase here",
+            "security_question": "What was your first pet?",
+            "security_answer": "a goldfish called Nemo",
+            "accept_terms": "y",
+        },
+    )
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/invitations/{token}")
-    response = client.submit(f"/invitations/{token}/accept", page=f"/invitations/{token}",
-                             follow_redirects=True)
+    response = client.submit(
+        f"/invitations/{token}/accept", page=f"/invitations/{token}", follow_redirects=True
+    )
     page = response.get_data(as_text=True)
     assert "Welcome to Acme" in page and 'id="current-workspace">Acme' in page
     assert len(members(org)) == 2
@@ -231,9 +265,11 @@ def test_invalid_invite_form_rerenders_with_422(client, make_user, make_org, log
     alice = make_user("alice")
     make_org(owner=alice, slug="acme")
     login_as(alice)
-    for data in ({"email": "not an email", "role": "worker"},
-                 {"email": "x@example.com", "role": "owner"},
-                 {"email": "x@example.com", "role": "admin"}):
+    for data in (
+        {"email": "not an email", "role": "worker"},
+        {"email": "x@example.com", "role": "owner"},
+        {"email": "x@example.com", "role": "admin"},
+    ):
         response = client.submit("/orgs/acme/invitations", data, page="/orgs/acme")
         assert response.status_code == 422
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0

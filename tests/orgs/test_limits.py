@@ -1,4 +1,5 @@
 """Free-plan limits through the routes, and the plan hooks billing fills (SPEC §7)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,19 +26,28 @@ def subscribe(**fields) -> None:
     db.session.commit()
 
 
-def test_fourth_member_refused_on_free_counting_pending_invitations(client, make_user, make_org,
-                                                                   login_as):
+def test_fourth_member_refused_on_free_counting_pending_invitations(
+    client, make_user, make_org, login_as
+):
     alice, bob = make_user("alice"), make_user("bob")
     org = make_org(owner=alice, slug="acme", members={bob: Role.WORKER})
     login_as(alice)
-    client.submit("/orgs/acme/invitations", {"email": "carol@example.com", "role": "worker"},
-                  page="/orgs/acme")
-    response = client.submit("/orgs/acme/invitations", {"email": "dan@example.com",
-                                                        "role": "worker"},
-                             page="/orgs/acme", follow_redirects=True)
+    client.submit(
+        "/orgs/acme/invitations",
+        {"email": "carol@example.com", "role": "worker"},
+        page="/orgs/acme",
+    )
+    response = client.submit(
+        "/orgs/acme/invitations",
+        {"email": "dan@example.com", "role": "worker"},
+        page="/orgs/acme",
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
-    assert ("This organization has reached the Free plan&#39;s 3 members (pending invitations "
-            "count). Upgrade to Team to add more.") in page
+    assert (
+        "This organization has reached the Free plan&#39;s 3 members (pending invitations "
+        "count). Upgrade to Team to add more."
+    ) in page
     assert count(Invitation, Invitation.organization_id == org.id) == 1
 
 
@@ -50,8 +60,10 @@ def test_fourth_project_refused_in_an_org(client, make_user, make_org, login_as)
         assert client.submit("/projects/new", {**PROJECT, "name": f"P{n}"}).status_code == 303
     response = client.submit("/projects/new", {**PROJECT, "name": "P4"})
     assert response.status_code == 422
-    assert ("This organization has reached the Free plan&#39;s 3 projects. Upgrade to Team"
-            in response.get_data(as_text=True))
+    assert (
+        "This organization has reached the Free plan&#39;s 3 projects. Upgrade to Team"
+        in response.get_data(as_text=True)
+    )
     assert count(Project, Project.organization_id == org.id) == 3
 
 
@@ -72,8 +84,10 @@ def test_second_owned_org_refused(client, make_user, make_org, login_as):
     login_as(alice)
     response = client.submit("/orgs/new", {"slug": "second", "name": "Second"})
     assert response.status_code == 422
-    assert ("You already own 1 organization, the most the Free plan allows. Upgrade to Solo"
-            in response.get_data(as_text=True))
+    assert (
+        "You already own 1 organization, the most the Free plan allows. Upgrade to Solo"
+        in response.get_data(as_text=True)
+    )
     assert count(Organization) == 1
 
 
@@ -82,8 +96,9 @@ def test_transfer_respects_the_new_owners_limit(client, make_user, make_org, log
     org = make_org(owner=alice, slug="acme", members={bob: Role.MAINTAINER})
     make_org(owner=bob, slug="bobs")
     login_as(alice)
-    response = client.submit("/orgs/acme/transfer", {"new_owner": bob.id, "confirm_slug": "acme"},
-                             follow_redirects=True)
+    response = client.submit(
+        "/orgs/acme/transfer", {"new_owner": bob.id, "confirm_slug": "acme"}, follow_redirects=True
+    )
     assert "Bob already owns 1 organization" in response.get_data(as_text=True)
     db.session.expire_all()
     assert org.owner_id == alice.id
@@ -92,8 +107,14 @@ def test_transfer_respects_the_new_owners_limit(client, make_user, make_org, log
 def test_limits_come_from_settings(app, make_user, make_org):
     from app import settings
 
-    settings.set_many({"free_org_members": 5, "free_org_projects": 7,
-                       "free_personal_projects": 0, "free_owned_orgs": 2})
+    settings.set_many(
+        {
+            "free_org_members": 5,
+            "free_org_projects": 7,
+            "free_personal_projects": 0,
+            "free_owned_orgs": 2,
+        }
+    )
     db.session.commit()
     alice = make_user("alice")
     org = make_org(owner=alice, slug="acme")
@@ -128,13 +149,19 @@ def test_team_seats_count_members_and_pending_invitations(app, make_user, make_o
         limits.require_invitation_seat(org)
 
 
-def test_grace_period_applies_free_limits_to_new_things_and_deletes_nothing(app, make_user,
-                                                                            make_org):
+def test_grace_period_applies_free_limits_to_new_things_and_deletes_nothing(
+    app, make_user, make_org
+):
     alice = make_user("alice")
     members = {make_user(f"m{n}"): Role.WORKER for n in range(4)}
     org = make_org(owner=alice, slug="acme", members=members)
-    subscribe(organization_id=org.id, plan="team", seats=10, status="past_due",
-              grace_until=utcnow() + timedelta(days=20))
+    subscribe(
+        organization_id=org.id,
+        plan="team",
+        seats=10,
+        status="past_due",
+        grace_until=utcnow() + timedelta(days=20),
+    )
     limit = limits.org_members(org)
     assert (limit.maximum, limit.in_grace) == (3, True)
     with pytest.raises(LimitReached, match="lapsed"):

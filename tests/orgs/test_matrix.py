@@ -4,6 +4,7 @@ The expected answers are written out here from the spec, independently of app.pe
 wrong cell in the code's matrix shows up as a failing case. A refused member gets 403 and the
 database is unchanged.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,7 @@ from app import settings
 from app.extensions import db
 from app.models import Invitation, Membership, Organization, Project, ProjectAssignee, Role
 
-O, M, S, W = "owner", "maintainer", "supervisor", "worker"
+O, M, S, W = "owner", "maintainer", "supervisor", "worker"  # noqa: E741
 ROLES = (O, M, S, W)
 
 
@@ -26,14 +27,18 @@ def app_overrides():
 def world(app, make_user, make_org, login_as, client):
     """acme with one member per role as actors, plus a second maintainer, supervisor and worker
     as targets; `world.act(role)` signs that role's actor in."""
-    settings.set_many({"free_org_members": 100, "free_org_projects": 100,
-                       "free_personal_projects": 100})
+    settings.set_many(
+        {"free_org_members": 100, "free_org_projects": 100, "free_personal_projects": 100}
+    )
     db.session.commit()
     people = {r: make_user(r) for r in ROLES}
     targets = {r: make_user(f"{r}2") for r in (M, S, W)}
-    org = make_org(owner=people[O], slug="acme", name="Acme",
-                   members={**{people[r]: r for r in (M, S, W)},
-                            **{targets[r]: r for r in (M, S, W)}})
+    org = make_org(
+        owner=people[O],
+        slug="acme",
+        name="Acme",
+        members={**{people[r]: r for r in (M, S, W)}, **{targets[r]: r for r in (M, S, W)}},
+    )
 
     class World:
         pass
@@ -52,10 +57,10 @@ def state(org_id: int) -> tuple:
         (org.name, org.owner_id) if org else None,
         sorted(db.session.execute(select(Membership.user_id, Membership.role)).all()),
         sorted(db.session.execute(select(Invitation.id, Invitation.token_hash)).all()),
-        sorted(db.session.execute(select(Project.id, Project.name, Project.organization_id))
-               .all()),
-        sorted(db.session.execute(select(ProjectAssignee.project_id, ProjectAssignee.user_id))
-               .all()),
+        sorted(db.session.execute(select(Project.id, Project.name, Project.organization_id)).all()),
+        sorted(
+            db.session.execute(select(ProjectAssignee.project_id, ProjectAssignee.user_id)).all()
+        ),
     )
 
 
@@ -72,6 +77,7 @@ def check(w, allowed: bool, url: str, data: dict | None = None, page: str = "/or
 
 
 # Organization -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("actor", ROLES)
 def test_view_page_and_members(world, actor):
@@ -95,15 +101,20 @@ INVITE_ALLOWED = {O: {M, S, W}, M: {S, W}, S: set(), W: set()}
 @pytest.mark.parametrize("role", (M, S, W))
 def test_invite(world, actor, role):
     world.act(actor)
-    check(world, role in INVITE_ALLOWED[actor], "/orgs/acme/invitations",
-          {"email": "new@example.com", "role": role})
+    check(
+        world,
+        role in INVITE_ALLOWED[actor],
+        "/orgs/acme/invitations",
+        {"email": "new@example.com", "role": role},
+    )
 
 
 def test_nobody_invites_an_owner(world):
     world.act(O)
     before = state(world.org.id)
-    response = world.client.submit("/orgs/acme/invitations", {"email": "x@example.com",
-                                                              "role": O}, page="/orgs/acme")
+    response = world.client.submit(
+        "/orgs/acme/invitations", {"email": "x@example.com", "role": O}, page="/orgs/acme"
+    )
     assert response.status_code == 422 and state(world.org.id) == before
 
 
@@ -115,8 +126,7 @@ def test_resend_and_delete_invitations(world, actor, role, action):
     db.session.add(invitation)
     db.session.commit()
     world.act(actor)
-    check(world, role in INVITE_ALLOWED[actor],
-          f"/orgs/acme/invitations/{invitation.id}/{action}")
+    check(world, role in INVITE_ALLOWED[actor], f"/orgs/acme/invitations/{invitation.id}/{action}")
 
 
 def role_change_allowed(actor: str, target: str, new: str) -> bool:
@@ -128,13 +138,16 @@ def role_change_allowed(actor: str, target: str, new: str) -> bool:
 
 
 @pytest.mark.parametrize("actor", ROLES)
-@pytest.mark.parametrize("target, new", [(t, n) for t in (O, M, S, W) for n in (M, S, W)
-                                         if t != n])
+@pytest.mark.parametrize("target, new", [(t, n) for t in (O, M, S, W) for n in (M, S, W) if t != n])
 def test_change_role(world, actor, target, new):
     world.act(actor)
     person = world.people[O] if target == O else world.targets[target]
-    check(world, role_change_allowed(actor, target, new),
-          f"/orgs/acme/members/{person.id}/role", {"role": new})
+    check(
+        world,
+        role_change_allowed(actor, target, new),
+        f"/orgs/acme/members/{person.id}/role",
+        {"role": new},
+    )
 
 
 @pytest.mark.parametrize("actor", (M, S, W))
@@ -148,8 +161,9 @@ def test_never_ones_own_role(world, actor):
 def test_never_to_owner(world, actor):
     world.act(actor)
     before = state(world.org.id)
-    response = world.client.submit(f"/orgs/acme/members/{world.targets[W].id}/role",
-                                   {"role": O}, page="/orgs/acme")
+    response = world.client.submit(
+        f"/orgs/acme/members/{world.targets[W].id}/role", {"role": O}, page="/orgs/acme"
+    )
     assert response.status_code in (403, 422) and state(world.org.id) == before
 
 
@@ -179,8 +193,12 @@ def test_leave(world, actor):
 @pytest.mark.parametrize("actor", ROLES)
 def test_transfer_ownership(world, actor):
     world.act(actor)
-    check(world, actor == O, "/orgs/acme/transfer",
-          {"new_owner": world.targets[M].id, "confirm_slug": "acme"})
+    check(
+        world,
+        actor == O,
+        "/orgs/acme/transfer",
+        {"new_owner": world.targets[M].id, "confirm_slug": "acme"},
+    )
 
 
 @pytest.mark.parametrize("actor", ROLES)
@@ -191,9 +209,11 @@ def test_delete_organization(world, actor):
 
 # Projects ---------------------------------------------------------------------------------
 
+
 def add_project(world, name: str, creator: str, assigned: tuple = ()) -> Project:
-    project = Project(name=name, organization_id=world.org.id,
-                      created_by_id=world.people[creator].id)
+    project = Project(
+        name=name, organization_id=world.org.id, created_by_id=world.people[creator].id
+    )
     db.session.add(project)
     db.session.flush()
     for role in assigned:
@@ -202,14 +222,22 @@ def add_project(world, name: str, creator: str, assigned: tuple = ()) -> Project
     return project
 
 
-VISIBLE = {O: {"by-s", "to-w", "to-s", "nobody"}, M: {"by-s", "to-w", "to-s", "nobody"},
-           S: {"by-s", "to-s"}, W: {"to-w"}}
+VISIBLE = {
+    O: {"by-s", "to-w", "to-s", "nobody"},
+    M: {"by-s", "to-w", "to-s", "nobody"},
+    S: {"by-s", "to-s"},
+    W: {"to-w"},
+}
 
 
 @pytest.mark.parametrize("actor", ROLES)
 def test_see_projects(world, actor):
-    projects = {"by-s": add_project(world, "by-s", S), "to-w": add_project(world, "to-w", O, (W,)),
-                "to-s": add_project(world, "to-s", O, (S,)), "nobody": add_project(world, "nobody", O)}
+    projects = {
+        "by-s": add_project(world, "by-s", S),
+        "to-w": add_project(world, "to-w", O, (W,)),
+        "to-s": add_project(world, "to-s", O, (S,)),
+        "nobody": add_project(world, "nobody", O),
+    }
     world.act(actor)
     world.client.submit("/workspace", {"workspace": "acme"}, page="/")
     listing = world.client.get("/projects").get_data(as_text=True)
@@ -233,8 +261,12 @@ def test_create_projects(world, actor):
         assert "New project" not in world.client.get("/projects").get_data(as_text=True)
 
 
-MANAGE = [("edit", {"name": "Changed"}), ("delete", {}), ("transfer", {"workspace": "personal"}),
-          ("assign", {"assignees": []})]
+MANAGE = [
+    ("edit", {"name": "Changed"}),
+    ("delete", {}),
+    ("transfer", {"workspace": "personal"}),
+    ("assign", {"assignees": []}),
+]
 
 
 @pytest.mark.parametrize("actor", ROLES)
@@ -246,5 +278,4 @@ def test_edit_delete_transfer_assign_projects(world, actor, whose, action, data)
     project = add_project(world, "target", creator, assigned=ROLES)
     world.act(actor)
     allowed = actor in (O, M) or (actor == S and whose == "own")
-    check(world, allowed, f"/projects/{project.id}/{action}", data,
-          page=f"/projects/{project.id}")
+    check(world, allowed, f"/projects/{project.id}/{action}", data, page=f"/projects/{project.id}")

@@ -1,12 +1,20 @@
 """A person outside an organization gets 404 on every page, action and project of it."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import (AuditEvent, Invitation, Membership, Organization, Project,
-                        ProjectAssignee, Role)
+from app.models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organization,
+    Project,
+    ProjectAssignee,
+    Role,
+)
 
 REAL_SLUG = "acme"
 
@@ -20,9 +28,10 @@ def rules(app, prefix: str):
 
 def snapshot() -> tuple:
     db.session.expire_all()
-    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (
-        Organization, Membership, Invitation, Project, ProjectAssignee)) + (
-        db.session.scalar(select(Organization.name)),)
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Organization, Membership, Invitation, Project, ProjectAssignee)
+    ) + (db.session.scalar(select(Organization.name)),)
 
 
 @pytest.fixture
@@ -38,13 +47,27 @@ def setting(make_user, make_org, login_as):
     db.session.add(ProjectAssignee(project_id=project.id, user_id=worker.id))
     db.session.commit()
     login_as(outsider)
-    return {"org": org, "worker": worker, "project": project, "personal": personal,
-            "invitation": invitation, "owner": owner}
+    return {
+        "org": org,
+        "worker": worker,
+        "project": project,
+        "personal": personal,
+        "invitation": invitation,
+        "owner": owner,
+    }
 
 
-EXTRA = {"name": "Pwned", "role": "owner", "email": "a@example.com", "confirm_slug": REAL_SLUG,
-         "new_owner": "1", "workspace": REAL_SLUG, "assignees": "1", "is_admin": "1",
-         "org_id": "1"}
+EXTRA = {
+    "name": "Pwned",
+    "role": "owner",
+    "email": "a@example.com",
+    "confirm_slug": REAL_SLUG,
+    "new_owner": "1",
+    "workspace": REAL_SLUG,
+    "assignees": "1",
+    "is_admin": "1",
+    "org_id": "1",
+}
 
 
 def test_every_org_route_is_404_for_an_outsider(app, client, setting):
@@ -53,14 +76,19 @@ def test_every_org_route_is_404_for_an_outsider(app, client, setting):
     checked = 0
     for slug in (REAL_SLUG, "no-such-org"):
         for rule, method in rules(app, "/orgs/<slug>"):
-            values = {"slug": slug, "user_id": setting["worker"].id,
-                      "invitation_id": setting["invitation"].id}
+            values = {
+                "slug": slug,
+                "user_id": setting["worker"].id,
+                "invitation_id": setting["invitation"].id,
+            }
             url = rule.rule
             for key, value in values.items():
                 url = url.replace(f"<{key}>", str(value)).replace(f"<int:{key}>", str(value))
-            response = client.open(url, method=method,
-                                   data={**EXTRA, "csrf_token": token} if method == "POST"
-                                   else None)
+            response = client.open(
+                url,
+                method=method,
+                data={**EXTRA, "csrf_token": token} if method == "POST" else None,
+            )
             assert response.status_code == 404, (method, url, response.status_code)
             assert "Acme" not in response.get_data(as_text=True)
             checked += 1
@@ -76,9 +104,11 @@ def test_every_project_route_is_404_for_an_outsider(app, client, setting):
     for project_id in ids:
         for rule, method in rules(app, "/projects/<int:project_id>"):
             url = rule.rule.replace("<int:project_id>", str(project_id))
-            response = client.open(url, method=method,
-                                   data={**EXTRA, "csrf_token": token} if method == "POST"
-                                   else None)
+            response = client.open(
+                url,
+                method=method,
+                data={**EXTRA, "csrf_token": token} if method == "POST" else None,
+            )
             assert response.status_code == 404, (method, url, response.status_code)
             checked += 1
     assert checked >= 15
@@ -106,11 +136,17 @@ def test_refusals_are_logged(client, setting, caplog, monkeypatch):
 def test_extra_fields_are_ignored(client, make_user, login_as):
     alice = make_user("alice")
     login_as(alice)
-    client.submit("/orgs/new", {"slug": "mine", "name": "Mine", "owner_id": "999",
-                                "is_admin": "1", "role": "worker"})
+    client.submit(
+        "/orgs/new",
+        {"slug": "mine", "name": "Mine", "owner_id": "999", "is_admin": "1", "role": "worker"},
+    )
     db.session.expire_all()
     assert db.session.scalar(select(Organization.owner_id)) == alice.id
     assert db.session.scalar(select(Membership.role)) == Role.OWNER
     assert not alice.is_admin
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "org.created")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "org.created")
+        )
+        == 1
+    )

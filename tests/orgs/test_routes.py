@@ -1,15 +1,31 @@
 """Organizations through HTTP: create, edit, page, workspace switcher, delete, transfer."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import (AuditEvent, Invitation, Membership, Organization, Project,
-                        ProjectAssignee, Role, Subscription, UserSession)
+from app.models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organization,
+    Project,
+    ProjectAssignee,
+    Role,
+    Subscription,
+    UserSession,
+)
 
-ORG_FORM = {"slug": "Acme-Lab", "name": "Acme Laboratory", "description": "We test things.",
-            "email": "lab@example.com", "phone": "+44 20 7946 0000", "location": "London"}
+ORG_FORM = {
+    "slug": "Acme-Lab",
+    "name": "Acme Laboratory",
+    "description": "We test things.",
+    "email": "lab@example.com",
+    "phone": "+44 20 7946 0000",
+    "location": "London",
+}
 
 
 def count(model, *where) -> int:
@@ -24,8 +40,12 @@ def test_create_organization_makes_the_creator_owner(client, make_user, login_as
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/orgs/acme-lab")
     org = db.session.scalar(select(Organization))
-    assert (org.slug, org.name, org.owner_id, org.location) == ("acme-lab", "Acme Laboratory",
-                                                                alice.id, "London")
+    assert (org.slug, org.name, org.owner_id, org.location) == (
+        "acme-lab",
+        "Acme Laboratory",
+        alice.id,
+        "London",
+    )
     membership = db.session.scalar(select(Membership))
     assert (membership.user_id, membership.role) == (alice.id, Role.OWNER)
     assert count(AuditEvent, AuditEvent.action == "org.created") == 1
@@ -33,11 +53,21 @@ def test_create_organization_makes_the_creator_owner(client, make_user, login_as
     assert "Acme Laboratory" in page and "We test things." in page and "owner" in page
 
 
-@pytest.mark.parametrize("slug, message", [
-    ("ab", "3–40"), ("x" * 41, "3–40"), ("has space", "3–40"), ("-edge", "3–40"),
-    ("ünï", "3–40"), ("new", "reserved"), ("admin", "reserved"), ("personal", "reserved"),
-    ("invitations", "reserved"), ("a\x00b", "control characters"),
-])
+@pytest.mark.parametrize(
+    "slug, message",
+    [
+        ("ab", "3–40"),
+        ("x" * 41, "3–40"),
+        ("has space", "3–40"),
+        ("-edge", "3–40"),
+        ("ünï", "3–40"),
+        ("new", "reserved"),
+        ("admin", "reserved"),
+        ("personal", "reserved"),
+        ("invitations", "reserved"),
+        ("a\x00b", "control characters"),
+    ],
+)
 def test_bad_slugs_are_refused_next_to_the_field(client, make_user, login_as, slug, message):
     login_as(make_user("alice"))
     response = client.submit("/orgs/new", {**ORG_FORM, "slug": slug})
@@ -66,12 +96,18 @@ def test_edit_changes_details_but_not_slug_or_owner(client, make_user, make_org,
     alice = make_user("alice")
     org = make_org(owner=alice, slug="acme")
     login_as(alice)
-    response = client.submit("/orgs/acme/edit", {"name": "Acme Two", "slug": "other",
-                                                 "owner_id": "42", "location": "Paris"})
+    response = client.submit(
+        "/orgs/acme/edit",
+        {"name": "Acme Two", "slug": "other", "owner_id": "42", "location": "Paris"},
+    )
     assert response.status_code == 303
     db.session.expire_all()
-    assert (org.name, org.slug, org.owner_id, org.location) == ("Acme Two", "acme", alice.id,
-                                                                 "Paris")
+    assert (org.name, org.slug, org.owner_id, org.location) == (
+        "Acme Two",
+        "acme",
+        alice.id,
+        "Paris",
+    )
 
 
 def test_edit_with_bad_input_rerenders_with_422(client, make_user, make_org, login_as):
@@ -97,14 +133,15 @@ def test_workspace_switch_is_kept_on_the_session_record(client, make_user, make_
     alice = make_user("alice")
     org = make_org(owner=alice, slug="acme", name="Acme Lab")
     record = login_as(alice)
-    assert "Workspace: <span id=\"current-workspace\">Personal" in \
-        client.get("/").get_data(as_text=True)
+    assert 'Workspace: <span id="current-workspace">Personal' in client.get("/").get_data(
+        as_text=True
+    )
     response = client.submit("/workspace", {"workspace": "acme"}, page="/")
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(UserSession, record.id).workspace_org_id == org.id
     page = client.get("/orgs").get_data(as_text=True)
-    assert "Workspace: <span id=\"current-workspace\">Acme Lab" in page
+    assert 'Workspace: <span id="current-workspace">Acme Lab' in page
     client.submit("/workspace", {"workspace": "personal"}, page="/")
     db.session.expire_all()
     assert db.session.get(UserSession, record.id).workspace_org_id is None
@@ -119,8 +156,7 @@ def test_switching_to_a_foreign_or_unknown_org_is_404(client, make_user, make_or
     assert db.session.get(UserSession, record.id).workspace_org_id is None
 
 
-def test_delete_needs_the_slug_and_takes_everything_with_it(client, make_user, make_org,
-                                                            login_as):
+def test_delete_needs_the_slug_and_takes_everything_with_it(client, make_user, make_org, login_as):
     alice, bob = make_user("alice"), make_user("bob")
     org = make_org(owner=alice, slug="acme", members={bob: Role.WORKER})
     project = Project(name="P", organization_id=org.id, created_by_id=alice.id)
@@ -144,16 +180,26 @@ def test_delete_needs_the_slug_and_takes_everything_with_it(client, make_user, m
     assert client.get("/").status_code == 200
 
 
-def test_delete_refused_while_stripe_still_bills_the_organization(client, make_user, make_org,
-                                                                 login_as):
+def test_delete_refused_while_stripe_still_bills_the_organization(
+    client, make_user, make_org, login_as
+):
     alice = make_user("alice")
     org = make_org(owner=alice, slug="acme")
-    db.session.add(Subscription(organization_id=org.id, plan="team", status="past_due", seats=3,
-                                source="stripe", stripe_subscription_id="sub_live"))
+    db.session.add(
+        Subscription(
+            organization_id=org.id,
+            plan="team",
+            status="past_due",
+            seats=3,
+            source="stripe",
+            stripe_subscription_id="sub_live",
+        )
+    )
     db.session.commit()
     login_as(alice)
-    response = client.submit("/orgs/acme/delete", {"confirm_slug": "acme"}, page="/orgs/acme",
-                             follow_redirects=True)
+    response = client.submit(
+        "/orgs/acme/delete", {"confirm_slug": "acme"}, page="/orgs/acme", follow_redirects=True
+    )
     assert "has a Stripe subscription (past_due)" in response.get_data(as_text=True)
     assert count(Organization) == 1
 
@@ -183,8 +229,9 @@ def test_transfer_only_to_a_maintainer(client, make_user, make_org, login_as):
     alice, bob = make_user("alice"), make_user("bob")
     org = make_org(owner=alice, slug="acme", members={bob: Role.SUPERVISOR})
     login_as(alice)
-    response = client.submit("/orgs/acme/transfer", {"new_owner": bob.id, "confirm_slug": "acme"},
-                             follow_redirects=True)
+    response = client.submit(
+        "/orgs/acme/transfer", {"new_owner": bob.id, "confirm_slug": "acme"}, follow_redirects=True
+    )
     assert "only go to a maintainer" in response.get_data(as_text=True)
     db.session.expire_all()
     assert org.owner_id == alice.id
@@ -223,7 +270,6 @@ def test_admin_may_view_any_org_but_not_act(client, admin, make_user, make_org, 
     login_as(admin)
     page = client.get("/orgs/bobs")
     assert page.status_code == 200 and "Bob&#39;s Org" in page.get_data(as_text=True)
-    assert client.submit("/orgs/bobs/edit", {"name": "Mine"}, page="/orgs/bobs").status_code \
-        == 403
+    assert client.submit("/orgs/bobs/edit", {"name": "Mine"}, page="/orgs/bobs").status_code == 403
     listing = client.get("/admin/orgs").get_data(as_text=True)
     assert "bobs" in listing and "bob" in listing and "free" in listing

@@ -1,5 +1,8 @@
 """Projects in the current workspace: list, create, edit, assign, delete, move."""
+
 from __future__ import annotations
+
+from datetime import UTC
 
 from sqlalchemy import func, select, update
 
@@ -10,21 +13,34 @@ from app.models import AuditEvent, Membership, Project, ProjectAssignee, Role
 
 def assignees(project_id: int) -> set[int]:
     db.session.expire_all()
-    return set(db.session.scalars(select(ProjectAssignee.user_id)
-                                  .where(ProjectAssignee.project_id == project_id)))
+    return set(
+        db.session.scalars(
+            select(ProjectAssignee.user_id).where(ProjectAssignee.project_id == project_id)
+        )
+    )
 
 
 def test_personal_project_lifecycle(client, make_user, login_as):
     alice = make_user("alice")
     login_as(alice)
-    response = client.submit("/projects/new", {"name": "Thesis", "description": "Chapter 1",
-                                               "organization_id": "5"})
+    response = client.submit(
+        "/projects/new", {"name": "Thesis", "description": "Chapter 1", "organization_id": "5"}
+    )
     assert response.status_code == 303
     project = db.session.scalar(select(Project))
-    assert (project.personal_owner_id, project.organization_id, project.created_by_id) == \
-        (alice.id, None, alice.id)
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "project.created")) == 1
+    assert (project.personal_owner_id, project.organization_id, project.created_by_id) == (
+        alice.id,
+        None,
+        alice.id,
+    )
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "project.created")
+        )
+        == 1
+    )
     assert "Thesis" in client.get("/projects").get_data(as_text=True)
     assert "Thesis" in client.get("/").get_data(as_text=True)
     client.submit(f"/projects/{project.id}/edit", {"name": "Thesis v2"})
@@ -61,28 +77,41 @@ def test_org_projects_are_assigned_only_to_members(client, make_user, make_org, 
     db.session.commit()
     login_as(alice)
     page = f"/projects/{project.id}"
-    response = client.submit(f"/projects/{project.id}/assign", {"assignees": [carol.id]},
-                             page=page, follow_redirects=True)
+    response = client.submit(
+        f"/projects/{project.id}/assign",
+        {"assignees": [carol.id]},
+        page=page,
+        follow_redirects=True,
+    )
     assert "Only members" in response.get_data(as_text=True)
     assert assignees(project.id) == set()
     client.submit(f"/projects/{project.id}/assign", {"assignees": [alice.id, bob.id]}, page=page)
     assert assignees(project.id) == {alice.id, bob.id}
 
 
-def test_move_between_personal_and_org_keeps_only_fitting_assignees(client, make_user, make_org,
-                                                                    login_as):
+def test_move_between_personal_and_org_keeps_only_fitting_assignees(
+    client, make_user, make_org, login_as
+):
     alice, bob = make_user("alice"), make_user("bob")
     org = make_org(owner=alice, slug="acme", members={bob: Role.WORKER})
     project = Project(name="P", organization_id=org.id, created_by_id=alice.id)
     db.session.add(project)
     db.session.flush()
-    db.session.add_all([ProjectAssignee(project_id=project.id, user_id=alice.id),
-                        ProjectAssignee(project_id=project.id, user_id=bob.id)])
+    db.session.add_all(
+        [
+            ProjectAssignee(project_id=project.id, user_id=alice.id),
+            ProjectAssignee(project_id=project.id, user_id=bob.id),
+        ]
+    )
     db.session.commit()
     login_as(alice)
     page = f"/projects/{project.id}"
-    assert client.submit(f"/projects/{project.id}/transfer", {"workspace": "personal"},
-                         page=page).status_code == 303
+    assert (
+        client.submit(
+            f"/projects/{project.id}/transfer", {"workspace": "personal"}, page=page
+        ).status_code
+        == 303
+    )
     db.session.expire_all()
     assert (project.organization_id, project.personal_owner_id) == (None, alice.id)
     assert assignees(project.id) == {alice.id}
@@ -98,16 +127,25 @@ def test_cannot_move_into_an_org_where_one_cannot_create(client, make_user, make
     client.submit("/projects/new", {"name": "Bob's"})
     project_id = db.session.scalar(select(Project.id))
     page = f"/projects/{project_id}"
-    assert client.submit(f"/projects/{project_id}/transfer", {"workspace": "acme"},
-                         page=page).status_code == 403
-    assert client.submit(f"/projects/{project_id}/transfer", {"workspace": "other"},
-                         page=page).status_code == 404
+    assert (
+        client.submit(
+            f"/projects/{project_id}/transfer", {"workspace": "acme"}, page=page
+        ).status_code
+        == 403
+    )
+    assert (
+        client.submit(
+            f"/projects/{project_id}/transfer", {"workspace": "other"}, page=page
+        ).status_code
+        == 404
+    )
     db.session.expire_all()
     assert db.session.get(Project, project_id).personal_owner_id == bob.id
 
 
-def test_project_list_runs_a_fixed_number_of_queries(client, make_user, make_org, login_as,
-                                                     count_queries):
+def test_project_list_runs_a_fixed_number_of_queries(
+    client, make_user, make_org, login_as, count_queries
+):
     settings.set_many({"free_org_projects": 1000})
     db.session.commit()
     alice = make_user("alice")
@@ -137,13 +175,19 @@ def test_project_list_runs_a_fixed_number_of_queries(client, make_user, make_org
 
 def add_projects(org, creator, n, start=0):
     """`n` projects in `org`, created one second apart (the highest number is the newest)."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    projects = [Project(name=f"P{i:03d}", organization_id=org.id, created_by_id=creator.id,
-                        created_at=base + timedelta(seconds=i),
-                        updated_at=base + timedelta(seconds=i))
-                for i in range(start, start + n)]
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    projects = [
+        Project(
+            name=f"P{i:03d}",
+            organization_id=org.id,
+            created_by_id=creator.id,
+            created_at=base + timedelta(seconds=i),
+            updated_at=base + timedelta(seconds=i),
+        )
+        for i in range(start, start + n)
+    ]
     db.session.add_all(projects)
     db.session.commit()
     return projects
@@ -197,19 +241,20 @@ def test_paged_list_keeps_the_visibility_rules(client, make_user, make_org, logi
     db.session.add(ProjectAssignee(project_id=theirs[5].id, user_id=bob.id))
     db.session.commit()
     # A supervisor: their own and those assigned to them, out of 62.
-    assert project_names(client.get("/projects").get_data(as_text=True)) == \
-        ["P061", "P060", "P005"]
+    assert project_names(client.get("/projects").get_data(as_text=True)) == ["P061", "P060", "P005"]
     assert "All projects (3)" in client.get("/").get_data(as_text=True)
     # A worker: only those assigned to them, not even the ones they created.
-    db.session.execute(update(Membership).where(Membership.user_id == bob.id)
-                       .values(role=Role.WORKER))
+    db.session.execute(
+        update(Membership).where(Membership.user_id == bob.id).values(role=Role.WORKER)
+    )
     db.session.commit()
     assert project_names(client.get("/projects").get_data(as_text=True)) == ["P005"]
     assert "All projects (1)" in client.get("/").get_data(as_text=True)
 
 
-def test_project_page_queries_do_not_grow_with_the_projects(client, make_user, make_org,
-                                                            login_as, count_queries):
+def test_project_page_queries_do_not_grow_with_the_projects(
+    client, make_user, make_org, login_as, count_queries
+):
     alice, _, org = in_org(client, make_user, make_org, login_as)
     member = make_user("m0")
     db.session.add(Membership(organization_id=org.id, user_id=member.id, role=Role.WORKER))

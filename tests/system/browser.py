@@ -1,6 +1,7 @@
 """A small stdlib HTTP client that behaves like a browser for the system tests: one connection
 kept alive when the server allows it, a cookie jar, the page's CSRF token, a chosen source address
 (127.0.0.x) so that several clients on one machine are several clients to the server."""
+
 from __future__ import annotations
 
 import http.client
@@ -12,8 +13,13 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-RETRYABLE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
-             http.client.CannotSendRequest, http.client.BadStatusLine)
+RETRYABLE = (
+    http.client.RemoteDisconnected,
+    ConnectionResetError,
+    BrokenPipeError,
+    http.client.CannotSendRequest,
+    http.client.BadStatusLine,
+)
 
 
 @dataclass
@@ -40,9 +46,15 @@ class Response:
 
 
 class Browser:
-    def __init__(self, port: int, *, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None,
-                 source: str | None = None,
-                 timeout: float = 15) -> None:
+    def __init__(
+        self,
+        port: int,
+        *,
+        host: str = "127.0.0.1",
+        tls: ssl.SSLContext | None = None,
+        source: str | None = None,
+        timeout: float = 15,
+    ) -> None:
         self.port, self.host, self.tls, self.source = port, host, tls, source
         self.timeout = timeout
         self.cookies: dict[str, str] = {}
@@ -54,11 +66,13 @@ class Browser:
     def _connect(self) -> http.client.HTTPConnection:
         source = (self.source, 0) if self.source else None
         if self.tls:
-            conn = http.client.HTTPSConnection(self.host, self.port, context=self.tls,
-                                               timeout=self.timeout, source_address=source)
+            conn = http.client.HTTPSConnection(
+                self.host, self.port, context=self.tls, timeout=self.timeout, source_address=source
+            )
         else:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout,
-                                              source_address=source)
+            conn = http.client.HTTPConnection(
+                self.host, self.port, timeout=self.timeout, source_address=source
+            )
         return conn
 
     def close(self) -> None:
@@ -66,8 +80,14 @@ class Browser:
             self._conn.close()
             self._conn = None
 
-    def request(self, method: str, path: str, fields=None, headers: dict | None = None,
-                body: bytes | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        fields=None,
+        headers: dict | None = None,
+        body: bytes | None = None,
+    ) -> Response:
         headers = dict(headers or {})
         if fields is not None:
             body = urllib.parse.urlencode(fields, doseq=True).encode()
@@ -96,8 +116,9 @@ class Browser:
                 self.close()
                 raise
             elapsed = time.perf_counter() - started
-            response = Response(raw.status, raw.getheaders(), data, elapsed,
-                                raw.headers.get_all("Set-Cookie") or [])
+            response = Response(
+                raw.status, raw.getheaders(), data, elapsed, raw.headers.get_all("Set-Cookie") or []
+            )
             self._store_cookies(response.set_cookies)
             if method == "GET" and response.status == 200:
                 self.last_page = path
@@ -147,8 +168,13 @@ class FormParser(HTMLParser):
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
         if tag == "form":
-            self.forms.append({"action": a.get("action") or "", "method":
-                               (a.get("method") or "get").lower(), "fields": {}})
+            self.forms.append(
+                {
+                    "action": a.get("action") or "",
+                    "method": (a.get("method") or "get").lower(),
+                    "fields": {},
+                }
+            )
         elif self.forms and tag in {"input", "textarea", "select"} and a.get("name"):
             kind = (a.get("type") or tag).lower()
             fields = self.forms[-1]["fields"]

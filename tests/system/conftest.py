@@ -6,6 +6,7 @@ and start their own copies to simulate outages.
 
 A missing tool skips the tests, unless GATEHOUSE_REQUIRE_ALL=1 (CI), where it fails them.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -79,6 +80,7 @@ def stop_process(proc: subprocess.Popen | None, sig=signal.SIGTERM, timeout: flo
 
 # --------------------------------------------------------------------------- PostgreSQL
 
+
 class PrivatePostgres:
     """A throw-away PostgreSQL cluster in a temporary folder, owned by the `postgres` user."""
 
@@ -91,8 +93,19 @@ class PrivatePostgres:
             shutil.chown(self.dir, "postgres", "postgres")
         self.dir.chmod(0o700)
         try:
-            self._run(PG_BIN / "initdb", "-D", self.data, "-U", "postgres", "-A", "trust",
-                      "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
+            self._run(
+                PG_BIN / "initdb",
+                "-D",
+                self.data,
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            )
             self.start()
         except Exception:
             self.destroy()
@@ -105,14 +118,28 @@ class PrivatePostgres:
         return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=60)
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c max_connections=200 -c shared_buffers=128MB")
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.dir / "log", "-o", options,
-                  "-w", "-t", "30", "start")
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c max_connections=200 -c shared_buffers=128MB"
+        )
+        self._run(
+            PG_BIN / "pg_ctl",
+            "-D",
+            self.data,
+            "-l",
+            self.dir / "log",
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
 
     def stop(self) -> None:
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "30", "stop",
-                  check=False)
+        self._run(
+            PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "30", "stop", check=False
+        )
 
     @property
     def running(self) -> bool:
@@ -123,8 +150,12 @@ class PrivatePostgres:
 
     def connect(self, database: str = "postgres"):
         import psycopg
-        return psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/{database}",
-                               autocommit=True, connect_timeout=5)
+
+        return psycopg.connect(
+            f"postgresql://postgres@127.0.0.1:{self.port}/{database}",
+            autocommit=True,
+            connect_timeout=5,
+        )
 
     def create_database(self) -> str:
         name = f"gh_{uuid.uuid4().hex[:10]}"
@@ -151,6 +182,7 @@ def private_postgres():
 
 # --------------------------------------------------------------------------- Redis
 
+
 class PrivateRedis:
     def __init__(self) -> None:
         self.port = free_port()
@@ -159,9 +191,24 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_for(lambda: self.client().ping(), 10, "private Redis")
         except Exception:
@@ -178,8 +225,10 @@ class PrivateRedis:
 
     def client(self, db: int = 0):
         import redis
-        return redis.Redis(host="127.0.0.1", port=self.port, db=db, socket_timeout=2,
-                           decode_responses=True)
+
+        return redis.Redis(
+            host="127.0.0.1", port=self.port, db=db, socket_timeout=2, decode_responses=True
+        )
 
     def command(self, *args):
         with self.client() as r:
@@ -198,26 +247,38 @@ def private_redis():
 
 # --------------------------------------------------------------------------- the application
 
+
 def app_environment(database_url: str, redis_url: str, instance: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GUNICORN_", "RATELIMIT_", "STRIPE_", "MAIL_"))}
-    env.update({
-        "FLASK_APP": "wsgi",
-        "SECRET_KEY": SECRET,
-        "DATABASE_URL": database_url,
-        "RATELIMIT_STORAGE_URI": redis_url,
-        "GATEHOUSE_INSTANCE": str(instance),
-        "TRUSTED_PROXIES": "0",
-        "BASE_URL": "http://127.0.0.1",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GUNICORN_", "RATELIMIT_", "STRIPE_", "MAIL_"))
+    }
+    env.update(
+        {
+            "FLASK_APP": "wsgi",
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": database_url,
+            "RATELIMIT_STORAGE_URI": redis_url,
+            "GATEHOUSE_INSTANCE": str(instance),
+            "TRUSTED_PROXIES": "0",
+            "BASE_URL": "http://127.0.0.1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
 def flask_cli(env: dict, *args: str) -> str:
-    result = subprocess.run([str(VENV_BIN / "flask"), *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(VENV_BIN / "flask"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, f"flask {' '.join(args)} failed:\n{result.stderr}"
     return result.stdout
 
@@ -228,8 +289,9 @@ def gatehouse_database(private_postgres, tmp_path_factory):
     administrator with `flask ensure-admin`, as an operator would. Yields (url, name, instance)."""
     name = private_postgres.create_database()
     instance = tmp_path_factory.mktemp("instance")
-    env = app_environment(private_postgres.url(name), "memory://", instance,
-                          ADMIN_PASSWORD="system admin password 1")
+    env = app_environment(
+        private_postgres.url(name), "memory://", instance, ADMIN_PASSWORD="system admin password 1"
+    )
     flask_cli(env, "db", "upgrade")
     assert "Created the administrator" in flask_cli(env, "ensure-admin")
     yield private_postgres.url(name), name, instance
@@ -241,8 +303,12 @@ def gatehouse_database(private_postgres, tmp_path_factory):
 class Gunicorn:
     def __init__(self, env: dict, workers: int, log_dir: Path) -> None:
         self.port = free_port()
-        self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-                    "GUNICORN_WORKERS": str(workers), "GUNICORN_THREADS": "1"}
+        self.env = {
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_THREADS": "1",
+        }
         self.workers = workers
         self.access_log = log_dir / f"gunicorn-{self.port}.access.log"
         self.error_log = log_dir / f"gunicorn-{self.port}.error.log"
@@ -250,7 +316,11 @@ class Gunicorn:
         self.env["GUNICORN_ERROR_LOG"] = str(self.error_log)
         self.proc = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_for(self._ready, 60, "gunicorn", 0.2)
         except Exception:
@@ -298,6 +368,7 @@ def start_gunicorn(tmp_path_factory):
         server = Gunicorn(env, workers, log_dir)
         started.append(server)
         return server
+
     yield start
     for server in started:
         server.stop()
@@ -346,25 +417,57 @@ class Nginx:
     def __init__(self, upstream_port: int, workdir: Path) -> None:
         self.port = free_port()
         self.dir = workdir
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=localhost",
-                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                        "-keyout", str(workdir / "key.pem"), "-out", str(workdir / "cert.pem")],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout",
+                str(workdir / "key.pem"),
+                "-out",
+                str(workdir / "cert.pem"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         conf = workdir / "nginx.conf"
         # Started as root, nginx's workers would drop to `nobody`, which cannot write request
         # bodies into pytest's private temporary folder: keep this private instance's workers as
         # the user that owns the folder.
         user = "user root;" if os.geteuid() == 0 else ""
-        conf.write_text(NGINX_TEMPLATE.format(
-            user=user, dir=workdir, port=self.port, upstream=upstream_port, static=ROOT / "static",
-            proxy_conf=ROOT / "deploy/nginx/gatehouse-proxy.conf",
-            static_conf=ROOT / "deploy/nginx/gatehouse-static.conf"))
-        check = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(workdir)],
-                               capture_output=True, text=True, timeout=30)
+        conf.write_text(
+            NGINX_TEMPLATE.format(
+                user=user,
+                dir=workdir,
+                port=self.port,
+                upstream=upstream_port,
+                static=ROOT / "static",
+                proxy_conf=ROOT / "deploy/nginx/gatehouse-proxy.conf",
+                static_conf=ROOT / "deploy/nginx/gatehouse-static.conf",
+            )
+        )
+        check = subprocess.run(
+            ["nginx", "-t", "-c", str(conf), "-p", str(workdir)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert check.returncode == 0, check.stderr
-        self.proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(workdir)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            ["nginx", "-c", str(conf), "-p", str(workdir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_for(lambda: port_open(self.port), 15, "nginx")
         except Exception:
@@ -390,6 +493,7 @@ def start_nginx(tmp_path_factory):
         server = Nginx(upstream_port, tmp_path_factory.mktemp("nginx"))
         started.append(server)
         return server
+
     yield start
     for server in started:
         server.stop()

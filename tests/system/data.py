@@ -1,4 +1,5 @@
 """Rows the system tests need, written straight into the database under test."""
+
 from __future__ import annotations
 
 import json
@@ -13,21 +14,34 @@ PASSWORD = "system test password 42"
 
 
 def make_app(url: str):
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "system-test-secret-key",
-                       "RATELIMIT_STORAGE_URI": "memory://", "TESTING": True})
+    return create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "system-test-secret-key",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "TESTING": True,
+        }
+    )
 
 
-def create_users(url: str, prefix: str, count: int, *, admin: bool = False,
-                 password: str = PASSWORD) -> list[str]:
+def create_users(
+    url: str, prefix: str, count: int, *, admin: bool = False, password: str = PASSWORD
+) -> list[str]:
     """`count` accounts named prefix0, prefix1… sharing one password (hashed once)."""
     app = make_app(url)
     with app.app_context():
         hashed = passwords.hash_password(password)
         names = [f"{prefix}{i}" for i in range(count)]
         for name in names:
-            db.session.add(User(username=name, display_name=name.title(),
-                                email=f"{name}@example.com", password_hash=hashed,
-                                is_admin=admin))
+            db.session.add(
+                User(
+                    username=name,
+                    display_name=name.title(),
+                    email=f"{name}@example.com",
+                    password_hash=hashed,
+                    is_admin=admin,
+                )
+            )
         db.session.commit()
         db.engine.dispose()
     return names
@@ -67,12 +81,17 @@ def open_session_mismatches(url: str) -> list[tuple]:
     was only half done (the counter and the rows are changed in one transaction)."""
     app = make_app(url)
     with app.app_context():
-        live = (select(UserSession.user_id, func.count().label("n"))
-                .where(UserSession.ended_at.is_(None)).group_by(UserSession.user_id).subquery())
+        live = (
+            select(UserSession.user_id, func.count().label("n"))
+            .where(UserSession.ended_at.is_(None))
+            .group_by(UserSession.user_id)
+            .subquery()
+        )
         rows = db.session.execute(
             select(User.username, User.open_sessions, func.coalesce(live.c.n, 0))
             .outerjoin(live, live.c.user_id == User.id)
-            .where(User.open_sessions != func.coalesce(live.c.n, 0))).all()
+            .where(User.open_sessions != func.coalesce(live.c.n, 0))
+        ).all()
         db.engine.dispose()
     return [tuple(r) for r in rows]
 

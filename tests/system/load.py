@@ -6,6 +6,7 @@ acknowledged (a 303 after a POST), so that the test can look for each one in the
 The mix adapts to the routes the app has when the test runs: actions whose route is missing are
 left out (the organization and project pages are being built by other engineers).
 """
+
 from __future__ import annotations
 
 import random
@@ -73,8 +74,9 @@ ADMIN_USERS = r"/admin/users/?"
 
 
 class Client(threading.Thread):
-    def __init__(self, port: int, person: Person, routes: Routes, load: "Load", seed: int,
-                 tls=None) -> None:
+    def __init__(
+        self, port: int, person: Person, routes: Routes, load: Load, seed: int, tls=None
+    ) -> None:
         super().__init__(daemon=True, name=f"load-{person.username}")
         self.person, self.routes, self.load = person, routes, load
         self.browser = Browser(port, source=person.source, tls=tls, timeout=20)
@@ -88,8 +90,11 @@ class Client(threading.Thread):
         try:
             response = self.browser.request(method, path, fields=fields)
         except Exception as exc:  # noqa: BLE001 - a failed connection is a result, recorded
-            self.load.record(Record(route, 0, started, time.monotonic() - started,
-                                    f"{type(exc).__name__}: {exc}"))
+            self.load.record(
+                Record(
+                    route, 0, started, time.monotonic() - started, f"{type(exc).__name__}: {exc}"
+                )
+            )
             return None
         self.load.record(Record(route, response.status, started, response.elapsed))
         return response
@@ -107,8 +112,12 @@ class Client(threading.Thread):
         token = page.csrf_token() if page is not None and page.status == 200 else None
         if token is None:
             return False
-        response = self.call("POST /login", "POST", "/login", {
-            "login": self.person.username, "password": self.person.password, "csrf_token": token})
+        response = self.call(
+            "POST /login",
+            "POST",
+            "/login",
+            {"login": self.person.username, "password": self.person.password, "csrf_token": token},
+        )
         if response is not None and response.status in (302, 303):
             self.load.acks_lock_do(lambda a: a.sign_ins.update([self.person.username]))
             self.signed_in_at = time.monotonic()
@@ -133,8 +142,14 @@ class Client(threading.Thread):
         self.call("GET /account/sessions", "GET", "/account/sessions")
 
     def admin_users(self) -> None:
-        page = self.random.choice(["/admin/users", "/admin/users?page=2",
-                                   "/admin/users?sort=-last_login", "/admin/users?q=load"])
+        page = self.random.choice(
+            [
+                "/admin/users",
+                "/admin/users?page=2",
+                "/admin/users?sort=-last_login",
+                "/admin/users?q=load",
+            ]
+        )
         self.call("GET /admin/users", "GET", page)
 
     def project_list(self) -> None:
@@ -179,8 +194,12 @@ class Client(threading.Thread):
         if not token:
             return
         email = f"inv-{uuid.uuid4().hex[:12]}@example.com"
-        response = self.call("POST /orgs/<slug>/invitations", "POST", f"/orgs/{slug}/invitations",
-                             {"email": email, "role": "worker", "csrf_token": token})
+        response = self.call(
+            "POST /orgs/<slug>/invitations",
+            "POST",
+            f"/orgs/{slug}/invitations",
+            {"email": email, "role": "worker", "csrf_token": token},
+        )
         if response is not None and response.status in (302, 303):
             self.load.acks_lock_do(lambda a: a.invitations.append(email))
 
@@ -214,8 +233,7 @@ class Client(threading.Thread):
 
 
 class Load:
-    def __init__(self, port: int, people: list[Person], rules, duration: float,
-                 tls=None) -> None:
+    def __init__(self, port: int, people: list[Person], rules, duration: float, tls=None) -> None:
         self.routes = Routes(rules)
         self.records: list[Record] = []
         self.acks = Acks()
@@ -223,8 +241,9 @@ class Load:
         self.stopping = threading.Event()
         self.duration = duration
         self.deadline = 0.0
-        self.clients = [Client(port, p, self.routes, self, seed=i, tls=tls)
-                        for i, p in enumerate(people)]
+        self.clients = [
+            Client(port, p, self.routes, self, seed=i, tls=tls) for i, p in enumerate(people)
+        ]
 
     def record(self, record: Record) -> None:
         with self._lock:
@@ -248,7 +267,7 @@ class Load:
             self.stopping.set()
             raise AssertionError("a load client did not stop")
 
-    def run(self) -> "Load":
+    def run(self) -> Load:
         self.start()
         self.join()
         return self
@@ -278,14 +297,18 @@ class Load:
             }
         all_times = [r.elapsed * 1000 for r in self.records]
         return {
-            "clients": len(self.clients), "seconds": round(wall, 1),
-            "requests": len(self.records), "rps": round(len(self.records) / wall, 1),
+            "clients": len(self.clients),
+            "seconds": round(wall, 1),
+            "requests": len(self.records),
+            "rps": round(len(self.records) / wall, 1),
             "median_ms": round(statistics.median(all_times), 1) if all_times else None,
             "routes": routes,
-            "acknowledged": {"sign_ins": sum(self.acks.sign_ins.values()),
-                             "projects": len(self.acks.projects),
-                             "project_edits": len(self.acks.edits),
-                             "invitations": len(self.acks.invitations)},
+            "acknowledged": {
+                "sign_ins": sum(self.acks.sign_ins.values()),
+                "projects": len(self.acks.projects),
+                "project_edits": len(self.acks.edits),
+                "invitations": len(self.acks.invitations),
+            },
         }
 
 
@@ -298,11 +321,15 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 def format_summary(summary: dict) -> str:
-    lines = [f"{summary['clients']} clients, {summary['seconds']} s, {summary['requests']} "
-             f"requests, {summary['rps']} req/s",
-             f"{'route':42} {'n':>6} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7}  statuses"]
+    lines = [
+        f"{summary['clients']} clients, {summary['seconds']} s, {summary['requests']} "
+        f"requests, {summary['rps']} req/s",
+        f"{'route':42} {'n':>6} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7}  statuses",
+    ]
     for route, s in summary["routes"].items():
-        lines.append(f"{route:42} {s['requests']:6} {s['rps']:7} {s['p50_ms']:7} "
-                     f"{s['p95_ms']:7} {s['p99_ms']:7}  {s['statuses']}")
+        lines.append(
+            f"{route:42} {s['requests']:6} {s['rps']:7} {s['p50_ms']:7} "
+            f"{s['p95_ms']:7} {s['p99_ms']:7}  {s['statuses']}"
+        )
     lines.append(f"acknowledged writes: {summary['acknowledged']}")
     return "\n".join(lines)

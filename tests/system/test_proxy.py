@@ -1,6 +1,7 @@
 """Gatehouse as deployed: PostgreSQL, Redis limits, gunicorn with 3 workers, nginx with TLS in
 front (TRUSTED_PROXIES=1, deploy/nginx/gatehouse-proxy.conf). What a person behind the proxy
 notices: the app knows their real address, limits them and nobody else, and everything is HTTPS."""
+
 from __future__ import annotations
 
 import re
@@ -26,54 +27,73 @@ def stack(gatehouse_database, private_redis, start_gunicorn, start_nginx):
     data.create_users(url, "proxied", 2)
     data.set_settings(url, login_ip_per_minute=LOGIN_LIMIT, login_account_per_minute=100)
     redis_url = f"redis://127.0.0.1:{private_redis.port}/1"
-    env = app_environment(url, redis_url, instance, TRUSTED_PROXIES=1,
-                          BASE_URL="https://localhost")
+    env = app_environment(url, redis_url, instance, TRUSTED_PROXIES=1, BASE_URL="https://localhost")
     gunicorn = start_gunicorn(env, workers=3)
     nginx = start_nginx(gunicorn.port)
 
     class Stack:
         pass
+
     stack = Stack()
     stack.url, stack.gunicorn, stack.nginx, stack.redis = url, gunicorn, nginx, private_redis
 
     def browser(source: str | None = None) -> Browser:
         return Browser(nginx.port, tls=nginx.ssl_context(), source=source)
+
     stack.browser = browser
     return stack
 
 
 def test_app_sees_the_client_address_nginx_saw_not_a_forged_one(stack):
     client = stack.browser("127.0.0.2")
-    forged = {"X-Forwarded-For": "203.0.113.9", "X-Real-IP": "203.0.113.9",
-              "Forwarded": "for=203.0.113.9"}
+    forged = {
+        "X-Forwarded-For": "203.0.113.9",
+        "X-Real-IP": "203.0.113.9",
+        "Forwarded": "for=203.0.113.9",
+    }
     token = client.get("/login", headers=forged).csrf_token()
-    answer = client.post("/login", {"login": "proxied0", "password": data.PASSWORD,
-                                    "csrf_token": token}, headers=forged)
+    answer = client.post(
+        "/login",
+        {"login": "proxied0", "password": data.PASSWORD, "csrf_token": token},
+        headers=forged,
+    )
     assert answer.status == 303
 
-    rows = data.query(stack.url, "SELECT ip FROM audit_events WHERE action LIKE 'login%' "
-                                 "AND actor_name = 'proxied0'")
+    rows = data.query(
+        stack.url,
+        "SELECT ip FROM audit_events WHERE action LIKE 'login%' AND actor_name = 'proxied0'",
+    )
     assert rows and {ip for (ip,) in rows} == {"127.0.0.2"}
-    assert data.query(stack.url, "SELECT s.ip FROM user_sessions s JOIN users u "
-                                 "ON u.id = s.user_id WHERE u.username = 'proxied0'") == [
-        ("127.0.0.2",)]
+    assert data.query(
+        stack.url,
+        "SELECT s.ip FROM user_sessions s JOIN users u "
+        "ON u.id = s.user_id WHERE u.username = 'proxied0'",
+    ) == [("127.0.0.2",)]
     sessions_page = client.get("/account/sessions", headers=forged)
     assert sessions_page.status == 200
     assert "127.0.0.2" in sessions_page.text and "203.0.113.9" not in sessions_page.text
 
     # gunicorn's access log names the real client too.
     def logged():
-        return re.search(r"^127\.0\.0\.2 \[.*\"POST /login ",
-                         stack.gunicorn.access_log.read_text(), re.M)
+        return re.search(
+            r"^127\.0\.0\.2 \[.*\"POST /login ", stack.gunicorn.access_log.read_text(), re.M
+        )
+
     wait_for(logged, 5, "the access log line")
     assert "203.0.113.9" not in stack.gunicorn.access_log.read_text()
 
 
 def _failed_login(client: Browser, headers: dict | None = None):
     token = client.get("/login").csrf_token()
-    return client.post("/login", {"login": f"nobody-{uuid.uuid4().hex[:8]}",
-                                  "password": "wrong password", "csrf_token": token},
-                       headers=headers or {})
+    return client.post(
+        "/login",
+        {
+            "login": f"nobody-{uuid.uuid4().hex[:8]}",
+            "password": "wrong password",
+            "csrf_token": token,
+        },
+        headers=headers or {},
+    )
 
 
 def test_rate_limits_key_on_each_client_address_across_workers(stack):
@@ -110,8 +130,9 @@ def test_https_cookies_hsts_and_links_behind_the_proxy(stack):
     location = redirect.header("Location")
     assert location.startswith("/") or location.startswith("https://"), location
 
-    signed_in = client.post("/login", {"login": "proxied1", "password": data.PASSWORD,
-                                       "csrf_token": page.csrf_token()})
+    signed_in = client.post(
+        "/login", {"login": "proxied1", "password": data.PASSWORD, "csrf_token": page.csrf_token()}
+    )
     assert signed_in.status == 303
     assert signed_in.header("Location").startswith(("/", "https://"))
     assert all(c.startswith("__Host-") and "Secure" in c for c in signed_in.set_cookies)
@@ -127,10 +148,15 @@ def test_https_cookies_hsts_and_links_behind_the_proxy(stack):
 
 def test_forged_proto_host_and_prefix_headers_are_replaced_by_nginx(stack):
     client = stack.browser("127.0.0.6")
-    page = client.get("/login", headers={"X-Forwarded-Proto": "http",
-                                         "X-Forwarded-Host": "evil.example",
-                                         "X-Forwarded-Prefix": "/evil",
-                                         "X-Forwarded-Port": "1"})
+    page = client.get(
+        "/login",
+        headers={
+            "X-Forwarded-Proto": "http",
+            "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-Prefix": "/evil",
+            "X-Forwarded-Port": "1",
+        },
+    )
     assert page.status == 200
     assert page.header("Strict-Transport-Security")  # still seen as HTTPS
     assert any(c.startswith("__Host-") for c in page.set_cookies)
@@ -146,12 +172,20 @@ def test_nginx_serves_static_files_with_cache_headers_and_limits_bodies(stack):
     assert css.body == (ROOT / "static/css/app.css").read_bytes()
     assert "/static/css/app.css" not in stack.gunicorn.access_log.read_text()
 
-    big = client.request("POST", "/login", body=b"x" * (1024 * 1024 + 10),
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    big = client.request(
+        "POST",
+        "/login",
+        body=b"x" * (1024 * 1024 + 10),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert big.status == 413
     # Just under the limit reaches the app, which answers as for any bad form (no 5xx).
-    near = stack.browser().request("POST", "/login", body=b"login=" + b"a" * (1024 * 1000),
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    near = stack.browser().request(
+        "POST",
+        "/login",
+        body=b"login=" + b"a" * (1024 * 1000),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert near.status in (400, 413, 422)
 
 
@@ -164,21 +198,47 @@ def test_example_nginx_site_is_valid(tmp_path):
     """deploy/nginx/gatehouse.conf, with its paths pointed at real files, passes `nginx -t`."""
     require(shutil.which("nginx") is not None, "nginx")
     site = (ROOT / "deploy/nginx/gatehouse.conf").read_text()
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=localhost", "-keyout", str(tmp_path / "key.pem"),
-                    "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
-    site = (site.replace("/etc/letsencrypt/live/gatehouse.example.com/fullchain.pem",
-                         str(tmp_path / "cert.pem"))
-            .replace("/etc/letsencrypt/live/gatehouse.example.com/privkey.pem",
-                     str(tmp_path / "key.pem"))
-            .replace("/srv/gatehouse/", f"{ROOT}/"))
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(tmp_path / "key.pem"),
+            "-out",
+            str(tmp_path / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    site = (
+        site.replace(
+            "/etc/letsencrypt/live/gatehouse.example.com/fullchain.pem", str(tmp_path / "cert.pem")
+        )
+        .replace(
+            "/etc/letsencrypt/live/gatehouse.example.com/privkey.pem", str(tmp_path / "key.pem")
+        )
+        .replace("/srv/gatehouse/", f"{ROOT}/")
+    )
     (tmp_path / "site.conf").write_text(site)
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
         f"events {{}}\nhttp {{ include /etc/nginx/mime.types; "
-        f"access_log off; include {tmp_path}/site.conf; }}\n")
-    check = subprocess.run(["nginx", "-t", "-c", str(tmp_path / "nginx.conf"),
-                            "-p", str(tmp_path)], capture_output=True, text=True, timeout=30)
+        f"access_log off; include {tmp_path}/site.conf; }}\n"
+    )
+    check = subprocess.run(
+        ["nginx", "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert check.returncode == 0, check.stderr
     assert "test is successful" in check.stderr
     assert Path(ROOT / "deploy/systemd/gatehouse.service").read_text().count("ExecStart=") == 1

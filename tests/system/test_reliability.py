@@ -1,14 +1,15 @@
 """Gatehouse under load and through failures: gunicorn (3 workers) + private PostgreSQL + private
 Redis, on loopback. Each test is bounded in time and request count and stops by itself; the
 figures it measures are printed and saved under test-artifacts/ for the report."""
+
 from __future__ import annotations
 
 import json
-from collections import Counter
 import os
 import signal
 import time
 import uuid
+from collections import Counter
 
 import pytest
 
@@ -40,11 +41,18 @@ def population(gatehouse_database):
     plain = data.create_users(url, "loaduser", 35)
     for owner in owners:
         data.create_org(url, owner, f"org-{owner}")
-    data.set_settings(url, free_personal_projects=10000, free_org_projects=10000,
-                      free_org_members=10000, free_owned_orgs=1000)
-    people = ([Person(n, data.PASSWORD, "", admin=True) for n in admins]
-              + [Person(n, data.PASSWORD, "", org_slug=f"org-{n}") for n in owners]
-              + [Person(n, data.PASSWORD, "") for n in plain])
+    data.set_settings(
+        url,
+        free_personal_projects=10000,
+        free_org_projects=10000,
+        free_org_members=10000,
+        free_owned_orgs=1000,
+    )
+    people = (
+        [Person(n, data.PASSWORD, "", admin=True) for n in admins]
+        + [Person(n, data.PASSWORD, "", org_slug=f"org-{n}") for n in owners]
+        + [Person(n, data.PASSWORD, "") for n in plain]
+    )
     return url, people
 
 
@@ -53,8 +61,9 @@ def people_from(population, first_address: int, count: int) -> list[Person]:
     chosen = []
     for i in range(count):
         p = people[i % len(people)]
-        chosen.append(Person(p.username, p.password, f"127.0.{first_address}.{i + 1}",
-                             p.admin, p.org_slug))
+        chosen.append(
+            Person(p.username, p.password, f"127.0.{first_address}.{i + 1}", p.admin, p.org_slug)
+        )
     return chosen
 
 
@@ -68,12 +77,21 @@ def check_acknowledged_writes(url: str, load: Load) -> dict:
     """Every write the clients were told succeeded is in the database."""
     acks = load.acks
     users = list(acks.sign_ins)
-    sessions = dict(data.query(
-        url, "SELECT u.username, count(s.id) FROM users u JOIN user_sessions s "
-             "ON s.user_id = u.id WHERE u.username = ANY(:names) GROUP BY u.username",
-        names=users)) if users else {}
-    missing_sessions = {u: (n, sessions.get(u, 0)) for u, n in acks.sign_ins.items()
-                        if sessions.get(u, 0) < n}
+    sessions = (
+        dict(
+            data.query(
+                url,
+                "SELECT u.username, count(s.id) FROM users u JOIN user_sessions s "
+                "ON s.user_id = u.id WHERE u.username = ANY(:names) GROUP BY u.username",
+                names=users,
+            )
+        )
+        if users
+        else {}
+    )
+    missing_sessions = {
+        u: (n, sessions.get(u, 0)) for u, n in acks.sign_ins.items() if sessions.get(u, 0) < n
+    }
     assert not missing_sessions, f"acknowledged sign-ins without a session row: {missing_sessions}"
     if acks.projects:
         created = {n for (n,) in data.query(url, "SELECT name FROM projects")}
@@ -82,22 +100,27 @@ def check_acknowledged_writes(url: str, load: Load) -> dict:
         assert not missing, f"acknowledged projects missing: {missing[:5]}"
     for project_id, name in acks.edits.items():
         assert data.query(url, "SELECT name FROM projects WHERE id = :id", id=project_id) == [
-            (name,)], f"project {project_id} lost its acknowledged name {name}"
+            (name,)
+        ], f"project {project_id} lost its acknowledged name {name}"
     if acks.invitations:
         invited = {e for (e,) in data.query(url, "SELECT email FROM invitations")}
         missing = [e for e in acks.invitations if e not in invited]
         assert not missing, f"acknowledged invitations missing: {missing[:5]}"
     assert not data.open_session_mismatches(url), "users.open_sessions disagrees with the rows"
-    return {"sign_ins": sum(acks.sign_ins.values()), "projects": len(acks.projects),
-            "project_edits": len(acks.edits), "invitations": len(acks.invitations)}
+    return {
+        "sign_ins": sum(acks.sign_ins.values()),
+        "projects": len(acks.projects),
+        "project_edits": len(acks.edits),
+        "invitations": len(acks.invitations),
+    }
 
 
-def test_fifty_clients_for_a_minute_without_a_server_error(population, environment,
-                                                           start_gunicorn):
+def test_fifty_clients_for_a_minute_without_a_server_error(population, environment, start_gunicorn):
     url, _ = population
     server = start_gunicorn(environment, workers=3)
-    load = Load(server.port, people_from(population, 1, 50), data.route_rules(url),
-                LOAD_SECONDS).run()
+    load = Load(
+        server.port, people_from(population, 1, 50), data.route_rules(url), LOAD_SECONDS
+    ).run()
     summary = load.summary()
     print("\n" + format_summary(summary))
     save("load-50-clients", summary)
@@ -114,7 +137,8 @@ def test_fifty_clients_for_a_minute_without_a_server_error(population, environme
 
 
 def test_database_restart_gives_503_then_recovers_without_restarting_gunicorn(
-        population, environment, start_gunicorn, private_postgres):
+    population, environment, start_gunicorn, private_postgres
+):
     url, _ = population
     # Workers normally retire after max_requests; off here, so that a changed worker is a crash.
     server = start_gunicorn({**environment, "GUNICORN_MAX_REQUESTS": "0"}, workers=3)
@@ -134,8 +158,12 @@ def test_database_restart_gives_503_then_recovers_without_restarting_gunicorn(
         restarting = time.monotonic()  # PostgreSQL may answer before pg_ctl returns
         private_postgres.start()
         up = time.monotonic()
-        recovered_at = wait_for(lambda: server.get("/healthz")[0] == 200 and time.monotonic(),
-                                15, "healthz after the restart", 0.05)
+        recovered_at = wait_for(
+            lambda: server.get("/healthz")[0] == 200 and time.monotonic(),
+            15,
+            "healthz after the restart",
+            0.05,
+        )
     finally:
         if not private_postgres.running:
             private_postgres.start()
@@ -144,36 +172,46 @@ def test_database_restart_gives_503_then_recovers_without_restarting_gunicorn(
     recovery = recovered_at - up
     # Requests answered entirely while PostgreSQL was down (a request sent during the outage
     # may wait in gunicorn's queue and be served after the restart: that one may succeed).
-    during = [r for r in load.records
-              if down <= r.started and r.started + r.elapsed <= restarting]
+    during = [r for r in load.records if down <= r.started and r.started + r.elapsed <= restarting]
     after = [r for r in load.records if r.started >= up + 5]
-    figures = {"outage_s": round(up - down, 2), "stop_took_s": round(down - stopping, 2),
-               "healthz_recovery_s": round(recovery, 2),
-               "restart_took_s": round(up - restarting, 2),
-               "requests_answered_during_outage": len(during),
-               "statuses_during_outage": dict(Counter(r.status for r in during)),
-               "server_errors_other_than_503": len([r for r in load.records
-                                                    if r.status >= 500 and r.status != 503]),
-               "server_errors_after_recovery": len([r for r in after if r.status >= 500]),
-               "load": summary}
+    figures = {
+        "outage_s": round(up - down, 2),
+        "stop_took_s": round(down - stopping, 2),
+        "healthz_recovery_s": round(recovery, 2),
+        "restart_took_s": round(up - restarting, 2),
+        "requests_answered_during_outage": len(during),
+        "statuses_during_outage": dict(Counter(r.status for r in during)),
+        "server_errors_other_than_503": len(
+            [r for r in load.records if r.status >= 500 and r.status != 503]
+        ),
+        "server_errors_after_recovery": len([r for r in after if r.status >= 500]),
+        "load": summary,
+    }
     save("database-restart", figures)
 
     assert probes and all(status == 503 for _, status in probes), probes
     assert outage_page.status == 503 and "Temporarily unavailable" in outage_page.text
+
     # Pages that need the database give the 503 page. Answers that need none are right too: a
     # client already signed out (its sign-in failed during the outage) is sent to /login, the
     # sign-in form renders from the settings each worker keeps for a few seconds, and sign-ins
     # over the limit get 429 (the limits live in Redis).
     def unexpected(record) -> bool:
-        return not (record.status in (503, 302)
-                    or (record.route, record.status) in {("GET /login", 200),
-                                                         ("POST /login", 429)})
+        return not (
+            record.status in (503, 302)
+            or (record.route, record.status) in {("GET /login", 200), ("POST /login", 429)}
+        )
+
     assert during and not [r for r in during if unexpected(r)], (
-        figures, [r for r in during if unexpected(r)][:5])
+        figures,
+        [r for r in during if unexpected(r)][:5],
+    )
     # Signed-in clients mostly load these pages; each of them must have met the 503 page.
     for page in ("GET /", "GET /projects", "GET /account/sessions"):
         assert any(r.route == page and r.status == 503 for r in during), (
-            page, figures["statuses_during_outage"])
+            page,
+            figures["statuses_during_outage"],
+        )
     assert not load.failures(), load.failures()[:3]
     assert recovery <= 5, f"/healthz answered again only {recovery:.1f} s after PostgreSQL"
     bad_after = [r for r in after if r.status >= 500 or r.status == 0]
@@ -183,21 +221,33 @@ def test_database_restart_gives_503_then_recovers_without_restarting_gunicorn(
     check_acknowledged_writes(url, load)
     # Connections killed by the shutdown must still end in the 503 page, never a 500.
     assert figures["server_errors_other_than_503"] == 0, (
-        figures, [line for line in server.errors().splitlines() if "Error handling" in line
-                  or "unhandled error" in line][:5])
+        figures,
+        [
+            line
+            for line in server.errors().splitlines()
+            if "Error handling" in line or "unhandled error" in line
+        ][:5],
+    )
 
 
 def _failed_login(client: Browser):
     token = client.get("/login").csrf_token()
-    return client.post("/login", {"login": f"nobody-{uuid.uuid4().hex[:8]}",
-                                  "password": "wrong password", "csrf_token": token})
+    return client.post(
+        "/login",
+        {
+            "login": f"nobody-{uuid.uuid4().hex[:8]}",
+            "password": "wrong password",
+            "csrf_token": token,
+        },
+    )
 
 
 FALLBACK = "falling back to in-memory storage"
 
 
 def test_redis_outage_falls_back_to_per_process_limits_then_resumes_shared_ones(
-        population, environment, start_gunicorn, private_redis):
+    population, environment, start_gunicorn, private_redis
+):
     url, _ = population
     limit = 4
     data.set_settings(url, login_ip_per_minute=limit)
@@ -238,10 +288,15 @@ def test_redis_outage_falls_back_to_per_process_limits_then_resumes_shared_ones(
         assert streak >= 9, "shared limits did not resume within 60 s"
         _check_shared_limit(server, private_redis, "127.0.3.9", limit)
         assert server.errors().count(FALLBACK) == logged  # not logged again
-        save("redis-outage", {"outage_s": round(back - down, 1),
-                              "attempts_before_429_during_outage": len(statuses),
-                              "fallback_log_lines": logged,
-                              "shared_limits_resumed_after_s": round(resumed, 1)})
+        save(
+            "redis-outage",
+            {
+                "outage_s": round(back - down, 1),
+                "attempts_before_429_during_outage": len(statuses),
+                "fallback_log_lines": logged,
+                "shared_limits_resumed_after_s": round(resumed, 1),
+            },
+        )
     finally:
         if private_redis.proc is None:
             private_redis.start()
@@ -255,8 +310,9 @@ def _check_shared_limit(server, redis, address: str, limit: int) -> None:
     assert any(address in key for key in redis.client().keys("*"))
 
 
-def test_a_killed_worker_is_replaced_and_only_its_request_fails(population, environment,
-                                                                start_gunicorn):
+def test_a_killed_worker_is_replaced_and_only_its_request_fails(
+    population, environment, start_gunicorn
+):
     url, _ = population
     server = start_gunicorn(environment, workers=3)
     load = Load(server.port, people_from(population, 5, 12), data.route_rules(url), 15)
@@ -266,16 +322,22 @@ def test_a_killed_worker_is_replaced_and_only_its_request_fails(population, envi
         victim = server.worker_pids()[0]
         killed_at = time.monotonic()
         os.kill(victim, signal.SIGKILL)
-        replaced = wait_for(lambda: (len(pids := server.worker_pids()) == 3
-                                     and victim not in pids and time.monotonic()),
-                            15, "a replacement worker")
+        replaced = wait_for(
+            lambda: (
+                len(pids := server.worker_pids()) == 3 and victim not in pids and time.monotonic()
+            ),
+            15,
+            "a replacement worker",
+        )
     finally:
         load.join()
     failures = load.failures() + load.server_errors()
-    figures = {"replacement_after_s": round(replaced - killed_at, 2),
-               "failed_requests": len(failures),
-               "failures": [f"{r.route}: {r.status} {r.error}" for r in failures],
-               "requests": len(load.records)}
+    figures = {
+        "replacement_after_s": round(replaced - killed_at, 2),
+        "failed_requests": len(failures),
+        "failures": [f"{r.route}: {r.status} {r.error}" for r in failures],
+        "requests": len(load.records),
+    }
     save("worker-kill", figures)
     # A sync worker serves one request at a time: at most that one request is lost.
     assert len(failures) <= 1, figures
