@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -78,9 +79,23 @@ def wait_until(predicate, seconds: float) -> bool:
     return False
 
 
-def the_message() -> OutboxMessage | None:
-    db.session.commit()  # a fresh snapshot: the worker process writes this row
-    return db.session.scalars(select(OutboxMessage)).one_or_none()
+@dataclass(frozen=True)
+class Seen:
+    attempts: int
+    sent_at: object
+    last_error: str | None
+    body: str
+
+
+def the_message() -> Seen | None:
+    """The outbox row as the worker process left it. The read's transaction ends at once: the
+    test runs outside a request, so on SQLite it is a write transaction (BEGIN IMMEDIATE), and
+    holding it between polls would starve the worker of the write lock."""
+    try:
+        row = db.session.scalars(select(OutboxMessage)).one_or_none()
+        return row and Seen(row.attempts, row.sent_at, row.last_error, row.body)
+    finally:
+        db.session.rollback()
 
 
 def test_the_consumer_process_delivers_retries_after_a_restart_and_stops_on_ctrl_c(
