@@ -7,7 +7,7 @@ from flask import Flask
 
 def create_app(config: dict | None = None, **overrides) -> Flask:
     """Build the app; `config` and `overrides` win over instance/config.py and the environment."""
-    from app import cli, errors, extensions, ids, jobs, security, web
+    from app import cli, errors, extensions, formatting, ids, jobs, security, web
     from app import config as configuration
 
     app = Flask(
@@ -21,6 +21,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
     app.url_map.converters["int"] = ids.IdConverter  # before any route is added
     configuration.load(app, {**(config or {}), **overrides})
     extensions.init_app(app)
+    formatting.init_app(app)
     jobs.init_app(app)
     register_blueprints(app)
     errors.register_error_handlers(app)

@@ -18,9 +18,4 @@ def layout_helpers() -> dict:
     }
 
 
-@bp.app_template_filter("datetime")
-def format_datetime(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
-
-
 from app.main import routes  # noqa: E402,F401
