@@ -62,8 +62,6 @@ class Defaults:
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19456
     ARGON2_PARALLELISM = 1
-    # How old a worker's copy of the admin settings may be (app/settings.py); at most 5.
-    SETTINGS_CACHE_SECONDS = 2
 
 
 # The environment variables README and SPEC document, read without a prefix, each with its
@@ -103,7 +101,6 @@ WHOLE_NUMBERS = (
     "MAIL_PORT",
     "MAIL_RETRY_SECONDS",
     "MAX_CONTENT_LENGTH",
-    "SETTINGS_CACHE_SECONDS",
 )
 
 

@@ -1,15 +1,17 @@
 """Admin settings: definitions with defaults and ranges, stored as rows of `settings`.
 
-Values are read once per request (kept on `g`) from a per-process copy at most
-SETTINGS_CACHE_SECONDS old (5 s at most; 0 reads the table on every request), so a change made on
-one worker is in force at once on that worker (set_many drops the copy) and on every other worker
-within that bound.
+Values are read once per request (kept on `g`) from a per-process copy tagged with the settings'
+revision: a row of its own (REVISION_KEY) that every change through `set_many` renews in the same
+transaction. A signed-in request gets the revision in its session lookup's statement
+(app/auth/sessions.py), an anonymous one reads that single row; when it differs from the copy's,
+the copy is read again. So a change is in force on every worker from the next request, with no
+extra query for signed-in pages.
 """
 
 from __future__ import annotations
 
 import json
-import time
+import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -133,34 +135,54 @@ DEFINITIONS: dict[str, Definition] = {
 }
 
 
-def _load() -> dict[str, Any]:
-    stored = {row.key: json.loads(row.value) for row in db.session.scalars(select(Setting))}
-    return {key: stored.get(key, d.default) for key, d in DEFINITIONS.items()}
+REVISION_KEY = "_revision"
+_CACHE = "gatehouse.settings"  # app.extensions key: (revision, values), per app and process
+_UNSEEN = object()
 
 
-MAX_CACHE_SECONDS = 5.0
-_CACHE = "gatehouse.settings"  # app.extensions key: (loaded at, values), per app and process
+def _revision_query():
+    return select(Setting.value).where(Setting.key == REVISION_KEY)
 
 
-def _bound() -> float:
-    return min(float(current_app.config.get("SETTINGS_CACHE_SECONDS", 0)), MAX_CACHE_SECONDS)
+def revision_column():
+    """The revision as a column, for statements that fetch it on the side."""
+    return _revision_query().scalar_subquery()
+
+
+def seen_revision(revision: str | None) -> None:
+    """Record the revision another statement of this request fetched (the session lookup)."""
+    if has_request_context():
+        g.settings_revision = revision
+
+
+def _load() -> tuple[str | None, dict[str, Any]]:
+    stored = {row.key: row.value for row in db.session.scalars(select(Setting))}
+    revision = stored.pop(REVISION_KEY, None)
+    values = {
+        key: json.loads(stored[key]) if key in stored else d.default
+        for key, d in DEFINITIONS.items()
+    }
+    return revision, values
 
 
 def _cached() -> dict[str, Any]:
-    bound, now = _bound(), time.monotonic()
     copy = current_app.extensions.get(_CACHE)
-    if copy is not None and now - copy[0] < bound:
-        return copy[1]
-    values = _load()
+    if copy is not None:
+        revision = g.get("settings_revision", _UNSEEN)
+        if revision is _UNSEEN:
+            revision = db.session.scalar(_revision_query())
+        if copy[0] == revision:
+            return copy[1]
+    revision, values = _load()
     # Not after a write in this request: the values may not be committed yet.
-    if bound > 0 and not g.get("settings_written"):
-        current_app.extensions[_CACHE] = (now, values)
+    if not g.get("settings_written"):
+        current_app.extensions[_CACHE] = (revision, values)
     return values
 
 
 def all_values() -> dict[str, Any]:
     if not has_request_context():
-        return _load()
+        return _load()[1]
     if "settings" not in g:
         g.settings = _cached()
     return g.settings
@@ -185,7 +207,7 @@ def problem(key: str, value: Any) -> str | None:
 
 def set_many(values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Store the values that changed; returns {key: (old, new)}. The caller commits."""
-    current = _load()
+    current = _load()[1]
     changed = {}
     for key, value in values.items():
         if problem(key, value):
@@ -193,6 +215,8 @@ def set_many(values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
         if current[key] != value:
             changed[key] = (current[key], value)
             db.session.merge(Setting(key=key, value=json.dumps(value)))
+    if changed:  # every worker reads the settings again at its next request
+        db.session.merge(Setting(key=REVISION_KEY, value=secrets.token_hex(8)))
     current_app.extensions.pop(_CACHE, None)
     if has_request_context():
         g.pop("settings", None)

@@ -80,15 +80,19 @@ def _sqlite_begin(connection: Connection) -> None:
 
 @contextlib.contextmanager
 def write_transaction() -> Iterator[None]:
-    """Run the block in a write transaction of its own, committed at its end.
+    """Run the block in a write transaction of its own, committed at its end; in a request
+    that has written already (a POST), the block is part of the request's transaction.
 
     The transaction open before (it may only have read) ends with COMMIT first. Objects loaded
     before stay loaded: neither commit expires them, so a page does not read them again.
     """
     session = db.session()
+    if session.in_transaction() and not only_read(session):
+        if has_request_context() and is_write_transaction():
+            yield  # after a POST's first writes: the block is part of the request's transaction
+            return
+        raise RuntimeError("write_transaction() after uncommitted writes")
     if session.in_transaction():
-        if not only_read(session):
-            raise RuntimeError("write_transaction() after uncommitted writes")
         _commit_keeping_objects(session)
     outer = g.get(_WRITING, False)
     setattr(g, _WRITING, True)

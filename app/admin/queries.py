@@ -39,13 +39,10 @@ PLAN_LABELS = {"free": "Free", "solo": "Solo", "team": "Team"}
 
 
 def sweep_sessions() -> None:
-    """End expired session rows, so open counts are live counts.
-
-    When it ended any, that is its own small transaction, committed before the page's rows are
-    read (a commit later would expire them all); usually there is nothing to end or commit.
-    """
-    if sessions.sweep():
-        db.session.commit()
+    """End expired session rows, so open counts are live counts. When it ends any, that is
+    its own small write transaction, committed before the page's rows are read; usually there is
+    nothing to end."""
+    sessions.sweep()
 
 
 def user_total():

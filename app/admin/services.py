@@ -116,6 +116,8 @@ def update_user(
         if old != new:
             setattr(user, field, new)
             done.append(f"{field}: {old} -> {new}")
+            if field == "is_admin":
+                sessions.privileges_changed(user)
     if changes.password:
         user.password_hash = passwords.hash_password(changes.password)
         user.password_changed_at = utcnow()

@@ -21,6 +21,7 @@ from app.auth import bp, services
 from app.errors import render_error
 from app.extensions import db, utcnow
 from app.models import RecoveryLink, User
+from app.transactions import writes
 
 SESSION_KEY = "recover_link_user"
 
@@ -99,6 +100,7 @@ def start(login: str):
 
 
 @bp.get("/forgot/link/<token>")
+@writes  # using the link once is a write: on SQLite it takes the write lock at BEGIN
 def follow_link(token: str):
     user = follow(token[:100])
     db.session.commit()

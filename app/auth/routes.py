@@ -16,6 +16,11 @@ from app.web import attempt
 OPEN_DURING_FORCED_CHANGE = {"account.change_password", "auth.logout", "static", "main.healthz"}
 
 
+# The first step of every request (registered before any other), so that the session lookup
+# brings the settings' revision before anything reads a setting.
+bp.before_app_request(web.keep_session_up)
+
+
 @bp.before_app_request
 def require_password_change():
     if request.endpoint in OPEN_DURING_FORCED_CHANGE or request.endpoint is None:

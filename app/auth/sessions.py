@@ -12,6 +12,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -34,6 +35,7 @@ from sqlalchemy import (
 from app import audit, settings
 from app.extensions import db, utcnow
 from app.models import User, UserSession
+from app.transactions import write_transaction
 
 SEEN_RESOLUTION = timedelta(seconds=60)  # last_seen is written at most once a minute
 
@@ -62,6 +64,7 @@ def start(
         remember=remember,
         ip=ip,
         user_agent=(user_agent or "")[:255],
+        privilege_epoch=user.privilege_epoch,
     )
     db.session.add(record)
     db.session.execute(
@@ -95,33 +98,57 @@ class Rider(Protocol):
 
 @functools.cache
 def _lookup(rider: Rider | None) -> Select:
-    """The statement finding a live record by its digest, built once per rider: building a
-    statement and its cache key cost more Python than running it, on every request."""
-    query = select(UserSession).where(
+    """The statement finding an open record by its digest, built once per rider: building a
+    statement and its cache key cost more Python than running it, on every request. The
+    settings' revision rides along (app/settings.py), saving a query a page."""
+    query = select(UserSession, settings.revision_column()).where(
         UserSession.token_hash == bindparam("digest"), UserSession.ended_at.is_(None)
     )
     return rider.extend(query) if rider else query
 
 
-def load(token: str, rider: Rider | None = None) -> UserSession | None:
-    """The live record for a cookie token, touching last_seen; None when dead or unknown."""
+@dataclass(frozen=True)
+class Found:
+    record: UserSession
+    live: bool  # False: expired, to be ended by `keep_up`
+
+
+def find(token: str, rider: Rider | None = None) -> Found | None:
+    """The open record for a cookie token, or None. Only reads (the user loader calls it)."""
     rows = db.session.execute(_lookup(rider), {"digest": digest(token)}).all()
     if not rows:
         return None
     record = rows[0][0]
-    now = utcnow()
-    if _expired(record, now):
-        _end_where(UserSession.id == record.id, reason="expired")
-        db.session.commit()
-        return None
+    settings.seen_revision(rows[0][1])
+    if _expired(record, utcnow()):
+        return Found(record, live=False)
     if rider is not None:
         rider.keep(record, rows)
-    if now - record.last_seen_at >= SEEN_RESOLUTION:
-        if record.last_seen_at.date() != now.date():
-            audit.record("session.active", record.user)  # feeds "active users" per day
-        record.last_seen_at = now
-        db.session.commit()
-    return record
+    return Found(record, live=True)
+
+
+def needs_upkeep(found: Found) -> bool:
+    record = found.record
+    return (
+        not found.live
+        or record.privilege_epoch != record.user.privilege_epoch
+        or utcnow() - record.last_seen_at >= SEEN_RESOLUTION
+    )
+
+
+def privileges_changed(*users: User) -> None:
+    """The admin flag or an organization role of `users` changed: each of their sessions gets a
+    new id at its next request (web.keep_session_up). The caller commits."""
+    for user in users:
+        user.privilege_epoch = User.privilege_epoch + 1
+
+
+def touch(record: UserSession) -> None:
+    """Note that the record was used now (at most once a minute); the caller commits."""
+    now = utcnow()
+    if record.last_seen_at.date() != now.date():
+        audit.record("session.active", record.user)  # feeds "active users" per day
+    record.last_seen_at = now
 
 
 def _end_where(*conditions, reason: str) -> int:
@@ -206,7 +233,8 @@ def sweep(user: User | None = None) -> int:
     # its transaction with COMMIT, keeping psycopg's prepared statements (app/extensions.py).
     if db.session.execute(expired).first() is None:
         return 0
-    return _end_where(UserSession.id.in_(expired), reason="expired")
+    with write_transaction():  # its own on a page that only reads, else the caller's
+        return _end_where(UserSession.id.in_(expired), reason="expired")
 
 
 def _oldest_open(remember):

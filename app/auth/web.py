@@ -3,25 +3,65 @@
 from __future__ import annotations
 
 from flask import g, request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from app.auth import sessions
 from app.extensions import login_manager
 from app.models import User, UserSession
+from app.transactions import write_transaction
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: it only reads. What a request must write about its session (ending
+    an expired one, last seen, a new session id after a privilege change) is `keep_session_up`."""
     from app.orgs import workspace
 
     token = session.get("sid")
     # The layout's workspaces and plans come in the same statement as the session record.
-    record = sessions.load(token, workspace.PRELOAD) if isinstance(token, str) else None
-    if record is None or str(record.user_id) != user_id or record.user.is_disabled:
+    found = sessions.find(token, workspace.PRELOAD) if isinstance(token, str) else None
+    if found is None or str(found.record.user_id) != user_id or found.record.user.is_disabled:
         session.clear()
         return None
-    g.user_session = record
-    return record.user
+    if sessions.needs_upkeep(found):
+        g.session_upkeep = found
+    if not found.live:
+        session.clear()
+        return None
+    g.user_session = found.record
+    return found.record.user
+
+
+def keep_session_up() -> None:
+    """Before each request, an explicit step: the session's bookkeeping, in a write transaction
+    of its own on a page that only reads (app/transactions.py), in the request's on a POST.
+
+    - an expired record is ended (the request goes on signed out);
+    - a record begun before the person's last privilege change is replaced by a new one with a
+      new cookie (SECURITY 21): the old cookie stops working, the person stays signed in;
+    - otherwise last seen moves on, at most once a minute.
+    """
+    if "sid" not in session:
+        return
+    current_user._get_current_object()  # runs the loader once for this request
+    found: sessions.Found | None = g.pop("session_upkeep", None)
+    if found is None:
+        return
+    record = found.record
+    g.session_upkeep_running = True  # what it runs depends on the clock (tests count apart)
+    try:
+        with write_transaction():
+            if not found.live:
+                sessions.end(record, reason="expired")
+            elif record.privilege_epoch != record.user.privilege_epoch:
+                # Two requests may race here with the old cookie: one ends the record and
+                # sends the new cookie; the other goes on with the old one this once.
+                if sessions.end(record, reason="rotated"):
+                    _again(record.user, record)
+            else:
+                sessions.touch(record)
+    finally:
+        g.session_upkeep_running = False
 
 
 def current_session() -> UserSession | None:
@@ -42,14 +82,19 @@ def sign_in(user: User, remember: bool = False) -> UserSession:
 
 
 def rotate(user: User) -> UserSession:
-    """New record and cookie for the same person, e.g. after a privilege change."""
+    """New record and cookie for the same person, e.g. after a password change."""
     old = current_session()
-    remember = bool(old and old.remember)
-    workspace = old.workspace_org_id if old else None
     if old is not None:
         sessions.end(old, reason="rotated")
-    record = sign_in(user, remember)
-    record.workspace_org_id = workspace
+    return _again(user, old)
+
+
+def _again(user: User, old: UserSession | None) -> UserSession:
+    flashes = session.get("_flashes")  # messages of the request that changed things survive
+    record = sign_in(user, bool(old and old.remember))
+    if flashes:
+        session["_flashes"] = flashes
+    record.workspace_org_id = old.workspace_org_id if old else None
     return record
 
 

@@ -59,5 +59,6 @@ class UserSession(Model):
     workspace_org_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL")
     )
+    privilege_epoch: Mapped[int] = mapped_column(default=0, server_default="0")  # the user's
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -51,6 +51,9 @@ class User(UserMixin, Model):
     temp_password_expires_at: Mapped[datetime | None]
     # Sessions not yet ended; kept exact by app.auth.sessions (it is what admins sort by).
     open_sessions: Mapped[int] = mapped_column(default=0)
+    # Moves on whenever the person's admin flag or an organization role changes; a session
+    # begun under an older value is replaced by a new one on its next request (SECURITY 21).
+    privilege_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app import audit, integrity, limits, mail, settings
+from app.auth import sessions
 from app.billing import plans
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.extensions import db, utcnow
@@ -80,6 +81,7 @@ def _drop_member(org: Organization, membership: Membership) -> None:
         .execution_options(synchronize_session=False)
     )
     workspace.forget(org, membership.user)
+    sessions.privileges_changed(membership.user)
     db.session.delete(membership)
 
 
@@ -94,6 +96,7 @@ def change_role(org: Organization, actor: User, user_id: int, new_role: Role) ->
     require(actor, org, Action.CHANGE_ROLE, target_role=new_role)
     if current != new_role:
         target.role = new_role
+        sessions.privileges_changed(target.user)
         audit.record(
             "org.role_changed",
             actor,
@@ -149,6 +152,7 @@ def transfer(org: Organization, actor: User, new_owner_id: int, confirm_slug: st
     old.role = Role.MAINTAINER
     target.role = Role.OWNER
     org.owner_id = target.user_id
+    sessions.privileges_changed(old.user, target.user)
     audit.record("org.ownership_transferred", actor, target_user=target.user, org=org)
     return target.user
 
@@ -298,6 +302,7 @@ def accept(invitation: Invitation | None, user: User) -> Organization:
         raise Conflict(f"You are already a member of {org.name}.")
     invitation.accepted_at = utcnow()
     db.session.add(Membership(organization_id=org.id, user_id=user.id, role=invitation.role))
+    sessions.privileges_changed(user)
     audit.record("invitation.accepted", user, target_user=user, org=org, detail=invitation.role)
     return org
 

@@ -1,7 +1,7 @@
 """mail outbox: mail is written in the event's transaction and sent by the worker
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 Sending inside the request made /forgot slower for real accounts than for unknown ones (a timing
 oracle) and lost the mail when the SMTP server was down. The outbox row is written in the same

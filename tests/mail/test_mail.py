@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app import settings
 from app.extensions import db
 from app.models import Invitation, Membership, OutboxMessage, RecoveryLink
+from tests.concurrency import simultaneously
 from tests.factories import ANSWER, PASSWORD
 from tests.mail.smtp_server import free_port
 
@@ -159,3 +160,16 @@ def test_a_link_opens_only_its_own_account(client, make_user, smtp_server, link_
     client.get(link.removeprefix(BASE))
     client.submit("/forgot", {"login": "bob"})  # a new request resets the flow
     assert client.get("/forgot/answer").status_code == 302
+
+
+def test_a_link_opened_by_several_requests_at_once_works_once(
+    app, client, make_user, smtp_server, link_required
+):
+    """The GET that uses the link is a write transaction (@writes): on SQLite too, the opens
+    queue for the lock, one wins, the others see the link used — never a 500."""
+    make_user("alice")
+    client.submit("/forgot", {"login": "alice"})
+    [link] = links(smtp_server.messages[0], "/forgot/link/")
+    path = link.removeprefix(BASE)
+    statuses = simultaneously([lambda: app.test_client().get(path).status_code] * 6)
+    assert sorted(statuses) == [303] + [404] * 5
