@@ -4,6 +4,9 @@
 thread on a free loopback port; it yields LiveServer(url, app). `page` is a Playwright page in a
 fresh browser context; the test fails on any console error, page error or CSP violation, and a
 screenshot of the last state goes to test-artifacts/screenshots/<test name>.png.
+
+The walk of every page (test_pages.py) shares one server and one browser context per role across
+many tests, so the pieces are also offered on their own: `serve(app)` and `watch(page)`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -50,8 +55,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def live_server(database):
+@contextmanager
+def serve(database) -> Iterator[LiveServer]:
+    """The app on a fresh database (`database` is the fixture's value), served until the end."""
     fresh, instance = database
     app = create_app(base_config(fresh(), instance))
     own_limiter_keys(app)
@@ -68,6 +74,12 @@ def live_server(database):
         thread.join(5)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(database):
+    with serve(database) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -105,16 +117,23 @@ def _subresource(response, problems: list[str]) -> None:
         problems.append(f"{request.resource_type} {request.url} answered {response.status}")
 
 
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context()
-    context.add_init_script(REPORT_CSP)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def watch(page) -> list[str]:
+    """A list that fills with every console error, page error, CSP violation and failed
+    subresource of `page` (CSP violations are reported only for documents loaded after this)."""
+    page.context.add_init_script(REPORT_CSP)
     problems: list[str] = []
     page.on("console", lambda message: _console(message, problems))
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     page.on("response", lambda response: _subresource(response, problems))
+    return problems
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = watch(page)
     yield page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
