@@ -128,10 +128,13 @@ class DateRangeForm(_GetForm):
 
 
 class AuditFilterForm(_GetForm):
-    user = StringField("User", [Length(max=254), plain_text], filters=[strip])
-    action = StringField(
-        "Action", [Length(max=64), plain_text], filters=[strip], render_kw={"list": "audit-actions"}
+    user = StringField(
+        "Person",
+        [Length(max=254), plain_text],
+        filters=[strip],
+        description="Username of who acted or whom the event was about.",
     )
+    action = StringField("Action", [Length(max=64), plain_text], filters=[strip])
     start = _date_field("From")
     end = _date_field("To")
 

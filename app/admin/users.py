@@ -14,18 +14,25 @@ from app.forms import CONTROL
 from app.models import User
 from app.web import attempt
 
+# (sort key, header, numeric). The user cell shows the username, its badges (admin, disabled,
+# locked) and the display name under it. Their sort keys (display_name, admin, disabled) still
+# work in the URL; the filters above the table are the quicker way to those people.
 SORT_COLUMNS = (
-    ("name", "Username"),
-    ("display_name", "Display name"),
-    ("email", "Email"),
-    ("admin", "Admin"),
+    ("name", "User", False),
+    ("email", "Email", False),
+    ("created", "Created", False),
+    ("last_login", "Last sign-in", False),
+    ("sessions", "Sessions", True),
+    ("orgs", "Orgs", True),
+    ("projects", "Projects", True),
+    ("plan", "Plan", False),
+)
+FILTERS = (
+    ("", "All"),
+    ("admins", "Administrators"),
     ("disabled", "Disabled"),
-    ("created", "Created"),
-    ("last_login", "Last sign-in"),
-    ("sessions", "Active sessions"),
-    ("orgs", "Organizations"),
-    ("projects", "Projects"),
-    ("plan", "Plan"),
+    ("never", "Never signed in"),
+    ("locked", "Locked"),
 )
 
 
@@ -35,9 +42,19 @@ def users():
     sort = queries.parse_sort(
         request.args.get("sort"), queries.USER_SORTS, queries.DEFAULT_USER_SORT
     )
-    page = queries.user_page(q, sort, *paging.requested())
+    shown = request.args.get("filter", "")
+    shown = shown if shown in queries.USER_FILTERS else ""
+    page = queries.user_page(q, sort, shown, *paging.requested())
     return render_template(
-        "admin/users.html", page=page, q=q, sort=sort, columns=SORT_COLUMNS, url_with=url_with
+        "admin/users.html",
+        page=page,
+        q=q,
+        sort=sort,
+        shown=shown,
+        filters=FILTERS,
+        columns=SORT_COLUMNS,
+        url_with=url_with,
+        sizes=paging.PER_PAGE_CHOICES,
     )
 
 
