@@ -42,7 +42,7 @@ class NewUserForm(FlaskForm):
         "Display name", 100, required=False, render_kw={"autocomplete": "off"}
     )
     email = email_field("Email (optional)", required=False)
-    password = password_field("Password", "new-password")
+    password = password_field("Password", "new-password", required=False)
     is_admin = BooleanField("Administrator")
     must_change_password = BooleanField("Must choose a new password at first sign-in", default=True)
 

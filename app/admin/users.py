@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
-from app import paging
+from app import paging, passwords
 from app.account import verification
 from app.admin import bp, queries, services
 from app.admin.forms import DeleteUserForm, EditUserForm, NewUserForm
@@ -65,6 +65,8 @@ def new_user():
         return render_template(
             "admin/user_new.html", form=form
         ), 422 if form.is_submitted() else 200
+    # No password typed: one is generated, shown once below, and must be changed at sign-in.
+    temporary = None if form.password.data else passwords.temporary_password()
 
     def create() -> tuple[User, bool]:
         user = services.create_user(
@@ -73,9 +75,9 @@ def new_user():
                 username=form.username.data,
                 display_name=form.display_name.data,
                 email=form.email.data,
-                password=form.password.data,
+                password=form.password.data or temporary,
                 is_admin=form.is_admin.data,
-                must_change_password=form.must_change_password.data,
+                must_change_password=form.must_change_password.data or temporary is not None,
             ),
         )
         return user, verification.start(user)
@@ -87,10 +89,19 @@ def new_user():
     user, sent = done.value
     flash(f"Created the account {user.username}.", "success")
     _sent_verification(user, sent)
+    if temporary:
+        return _shown_once(user, temporary)
     return redirect(url_for(".edit_user", user_id=user.id), 303)
 
 
-def _edit_page(user: User, status: int = 200, *, form=None, delete_form=None, error=None):
+def _shown_once(user: User, temporary: str):
+    """The user's page with a password that exists nowhere else: never cached, never referred."""
+    g.no_store = True
+    body, status = _edit_page(user, temporary=temporary)
+    return body, status, {"Referrer-Policy": "no-referrer"}
+
+
+def _edit_page(user: User, status: int = 200, *, form=None, delete_form=None, error=None, **kw):
     return render_template(
         "admin/user_edit.html",
         user=user,
@@ -99,6 +110,7 @@ def _edit_page(user: User, status: int = 200, *, form=None, delete_form=None, er
         error=error,
         owned=queries.owned_organizations(user),
         is_self=user.id == actor().id,
+        **kw,
     ), status
 
 
@@ -149,6 +161,19 @@ def _button(user_id: int, action, message: str):
         return _edit_page(queries.user_or_404(user_id), done.status, error=done.message)
     flash(message.format(name=user.username), "success")
     return redirect(back_to(url_for(".edit_user", user_id=user_id)), 303)
+
+
+@bp.post("/users/<int:user_id>/temporary-password")
+def set_temporary_password(user_id: int):
+    done = attempt(services.set_temporary_password, actor(), queries.user_or_404(user_id))
+    user = queries.user_or_404(user_id)
+    if not done.ok:
+        return _edit_page(user, done.status, error=done.message)
+    flash(
+        f"Set a temporary password for {user.username} and signed out all their sessions.",
+        "success",
+    )
+    return _shown_once(user, done.value)
 
 
 @bp.post("/users/<int:user_id>/disable")
