@@ -206,16 +206,22 @@ USER_FILTERS: dict[str, Callable[[], ColumnElement]] = {
     "locked": _locked,  # sign-in stopped by failures, or question recovery closed
 }
 
-# Up to this many matches, a search collects them first and sorts only those.
+# Up to this many matches, a search collects them first and sorts only those. A filter's
+# matches are gathered by reading the whole table (the flags have no index), so it collects them
+# only when they are too few for a walk along the sort order to fill a page soon.
 FEW_MATCHES = 5000
+FEW_FLAGGED = 500
 
 
-def _matching(condition: ColumnElement, total: int, exact: bool = True):
+def _matching(condition: ColumnElement, total: int, exact: bool = True, few: int = FEW_MATCHES):
     """The condition, shaped for the planner: few matches are gathered by the (trigram)
     indexes first, many are met while walking the sort order's index."""
-    if total > FEW_MATCHES or not exact:
-        return condition
-    if db.session.get_bind().dialect.name == "postgresql":
+    dialect = db.session.get_bind().dialect.name
+    if total > few or not exact:
+        # SQLite would rather read an index on the filtered column (last_login_at for "never")
+        # and sort all its matches; likely() tells it most rows match, so it walks the order.
+        return func.likely(condition) if dialect == "sqlite" else condition
+    if dialect == "postgresql":
         # An array parameter makes PostgreSQL fetch the matches, then sort them (a plain
         # IN lets it walk the whole sort index looking for them).
         matches = select(func.array_agg(User.id)).where(condition).scalar_subquery()
@@ -242,7 +248,8 @@ def user_page(q: str, sort: str, shown: str, page: int, per_page: int) -> paging
         total, exact = paging.bounded_count(select(User.id).where(*conditions), page, per_page)
     ids_query = select(User.id).order_by(*_order(sort))
     if conditions:
-        ids_query = ids_query.where(_matching(and_(*conditions), total, exact))
+        few = FEW_FLAGGED if shown in USER_FILTERS else FEW_MATCHES
+        ids_query = ids_query.where(_matching(and_(*conditions), total, exact, few))
     page = paging.within(page, per_page, total, exact)
     ids, has_next = paging.fetch(ids_query, page, per_page)
     return paging.Page(_user_rows(ids), page, per_page, has_next, total, exact)
