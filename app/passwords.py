@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import secrets
 import unicodedata
 from functools import cache
 from importlib import resources
@@ -146,3 +147,16 @@ def answer_problem(answer: str, username: str, email: str, password: str = "") -
     if norm in same:
         return "The answer must not be your username, email or password."
     return None
+
+
+# Lower-case letters and digits that cannot be taken for one another when read off a screen or
+# a phone: no 0/o/O and no 1/l/I. 32 symbols, 5 bits each.
+TEMPORARY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def temporary_password(groups: int = 6, size: int = 5) -> str:
+    """A random password to pass on by hand, in groups ("k7mqx-3tpab-…"): 150 bits from
+    `secrets` with the default shape, above the 128 the recovery rules ask for."""
+    return "-".join(
+        "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(size)) for _ in range(groups)
+    )

@@ -40,8 +40,22 @@ class Definition:
 DEFINITIONS: dict[str, Definition] = {
     d.key: d
     for d in (
-        Definition("site_name", "Site name", "Gatehouse", 1, 60),
-        Definition("registration_open", "Registration open", True, group="Accounts"),
+        Definition(
+            "site_name",
+            "Site name",
+            "Gatehouse",
+            1,
+            60,
+            help="Shown in the header, in every page title and in the mail the site sends.",
+        ),
+        Definition(
+            "registration_open",
+            "Registration open",
+            True,
+            group="Accounts",
+            help="Anyone may create an account. When off, only administrators create them and "
+            "the sign-up page says registration is closed.",
+        ),
         Definition(
             "password_min_length",
             "Minimum password length",
@@ -49,10 +63,17 @@ DEFINITIONS: dict[str, Definition] = {
             6,
             64,
             "Accounts",
-            "NIST SP 800-63B-4 asks for 15 when the password is the only factor.",
+            "The shortest password anyone may choose. NIST SP 800-63B-4 asks for 15 when the "
+            "password is the only factor.",
         ),
         Definition(
-            "login_ip_per_minute", "Sign-in attempts per minute per IP", 10, 1, 1000, "Limits"
+            "login_ip_per_minute",
+            "Sign-in attempts per minute per IP",
+            10,
+            1,
+            1000,
+            "Limits",
+            "Sign-in attempts one address may make in a minute, successful or not.",
         ),
         Definition(
             "login_account_per_minute",
@@ -61,6 +82,7 @@ DEFINITIONS: dict[str, Definition] = {
             1,
             100,
             "Limits",
+            "Failed sign-ins one account may have in a minute, from any address.",
         ),
         Definition(
             "login_max_failures",
@@ -69,13 +91,26 @@ DEFINITIONS: dict[str, Definition] = {
             5,
             100,
             "Limits",
-            "An admin unlock or a completed recovery opens it again.",
+            "Password sign-in then stays closed until an admin unlocks the account or a "
+            "recovery succeeds.",
         ),
         Definition(
-            "recovery_answers_per_day", "Wrong answers per account per 24 h", 5, 1, 20, "Limits"
+            "recovery_answers_per_day",
+            "Wrong answers per account per 24 h",
+            5,
+            1,
+            20,
+            "Limits",
+            "Wrong security answers before question recovery closes for that account.",
         ),
         Definition(
-            "recovery_ip_per_hour", "Recovery answers per hour per IP", 20, 1, 1000, "Limits"
+            "recovery_ip_per_hour",
+            "Recovery answers per hour per IP",
+            20,
+            1,
+            1000,
+            "Limits",
+            "Security answers one address may send in an hour.",
         ),
         Definition(
             "forgot_account_per_hour",
@@ -87,11 +122,31 @@ DEFINITIONS: dict[str, Definition] = {
             "Each can mail a recovery link, which cancels the last one.",
         ),
         Definition(
-            "forgot_ip_per_hour", "Recovery requests per hour per IP", 20, 1, 10000, "Limits"
+            "forgot_ip_per_hour",
+            "Recovery requests per hour per IP",
+            20,
+            1,
+            10000,
+            "Limits",
+            "Recovery requests one address may start in an hour.",
         ),
-        Definition("signup_ip_per_hour", "Sign-ups per hour per IP", 10, 1, 10000, "Limits"),
         Definition(
-            "signup_email_per_hour", "Sign-ups per hour per email address", 5, 1, 100, "Limits"
+            "signup_ip_per_hour",
+            "Sign-ups per hour per IP",
+            10,
+            1,
+            10000,
+            "Limits",
+            "Accounts one address may create in an hour.",
+        ),
+        Definition(
+            "signup_email_per_hour",
+            "Sign-ups per hour per email address",
+            5,
+            1,
+            100,
+            "Limits",
+            "Sign-up attempts with the same email address in an hour.",
         ),
         Definition(
             "temp_password_minutes",
@@ -100,24 +155,70 @@ DEFINITIONS: dict[str, Definition] = {
             5,
             1440,
             "Sessions",
+            "How long a temporary password from recovery, or an emailed recovery link, works.",
         ),
         Definition(
-            "session_idle_minutes", "Session idle timeout (minutes)", 60, 5, 1440, "Sessions"
+            "session_idle_minutes",
+            "Session idle timeout (minutes)",
+            60,
+            5,
+            1440,
+            "Sessions",
+            "A session unused this long ends. Sessions with “Remember me” do not time out.",
         ),
-        Definition("session_lifetime_hours", "Session lifetime (hours)", 12, 1, 720, "Sessions"),
-        Definition("remember_days", "Remember-me lifetime (days)", 30, 1, 30, "Sessions"),
-        Definition("invitation_days", "Invitation lifetime (days)", 7, 1, 60, "Organizations"),
+        Definition(
+            "session_lifetime_hours",
+            "Session lifetime (hours)",
+            12,
+            1,
+            720,
+            "Sessions",
+            "The longest a session lasts, however active, unless “Remember me” was ticked.",
+        ),
+        Definition(
+            "remember_days",
+            "Remember-me lifetime (days)",
+            30,
+            1,
+            30,
+            "Sessions",
+            "How long a session started with “Remember me” lasts.",
+        ),
+        Definition(
+            "invitation_days",
+            "Invitation lifetime (days)",
+            7,
+            1,
+            60,
+            "Organizations",
+            "How long an invitation to join an organization can be accepted.",
+        ),
         Definition(
             "recovery_email_link",
             "Require an emailed link before the security question",
             False,
             group="Accounts",
-            help="Only takes effect when mail is configured.",
+            help="Only someone who can read the account's mail then sees its question. Only "
+            "takes effect when mail is configured.",
         ),
         Definition(
-            "free_personal_projects", "Free: projects in a personal workspace", 3, 0, 10000, "Plans"
+            "free_personal_projects",
+            "Free: projects in a personal workspace",
+            3,
+            0,
+            10000,
+            "Plans",
+            "Projects a person on the Free plan may keep in their personal workspace.",
         ),
-        Definition("free_owned_orgs", "Free: organizations a person may own", 1, 0, 1000, "Plans"),
+        Definition(
+            "free_owned_orgs",
+            "Free: organizations a person may own",
+            1,
+            0,
+            1000,
+            "Plans",
+            "Organizations a person on the Free plan may create and own.",
+        ),
         Definition(
             "free_org_members",
             "Free: members per organization (owner included)",
@@ -125,12 +226,35 @@ DEFINITIONS: dict[str, Definition] = {
             1,
             10000,
             "Plans",
+            "Members plus pending invitations of an organization on the Free plan.",
         ),
-        Definition("free_org_projects", "Free: projects per organization", 3, 0, 10000, "Plans"),
         Definition(
-            "solo_org_members", "Solo: members per owned organization", 2, 1, 10000, "Plans"
+            "free_org_projects",
+            "Free: projects per organization",
+            3,
+            0,
+            10000,
+            "Plans",
+            "Projects an organization on the Free plan may have.",
         ),
-        Definition("stats_max_days", "Longest statistics range (days)", 366, 7, 3660, "Admin"),
+        Definition(
+            "solo_org_members",
+            "Solo: members per owned organization",
+            2,
+            1,
+            10000,
+            "Plans",
+            "Members plus pending invitations of each organization a Solo subscriber owns.",
+        ),
+        Definition(
+            "stats_max_days",
+            "Longest statistics range (days)",
+            366,
+            7,
+            3660,
+            "Admin",
+            "The most days the statistics page and its export cover at once.",
+        ),
     )
 }
 

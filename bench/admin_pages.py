@@ -30,6 +30,9 @@ def pages(today) -> list[tuple[str, str]]:
         (f"users, search '{SURNAMES[123]}'", f"/admin/users?q={SURNAMES[123]}"),
         ("users, sort by live sessions", "/admin/users?sort=-sessions"),
         ("users, page 1000", "/admin/users?page=1000"),
+        ("users, never signed in", "/admin/users?filter=never"),
+        ("users, administrators", "/admin/users?filter=admins"),
+        ("audit log, page 1", "/admin/audit"),
         ("sessions, page 1", "/admin/sessions"),
         ("stats, 90 days", f"/admin/stats?start={today - timedelta(days=89)}&end={today}"),
         (

@@ -5,38 +5,11 @@ from __future__ import annotations
 from flask import render_template, request
 
 from app import paging
-from app.admin import audit_log, bp
+from app.admin import audit_log, audit_words, bp
 from app.admin.export import text_error, tsv_response
 from app.admin.forms import AuditFilterForm
 from app.admin.web import url_with
 
-KNOWN_ACTIONS = (
-    "signup",
-    "login.ok",
-    "login.failed",
-    "logout",
-    "session.active",
-    "session.revoked",
-    "password.changed",
-    "recovery.ok",
-    "recovery.failed",
-    "recovery.locked",
-    "recovery.temporary_password_used",
-    "account.email_changed",
-    "account.question_changed",
-    "admin.default_created",
-    "admin.user_created",
-    "admin.user_updated",
-    "admin.user_disabled",
-    "admin.user_enabled",
-    "admin.user_unlocked",
-    "admin.user_deleted",
-    "settings.changed",
-    "org.created",
-    "project.created",
-    "subscription.created",
-    "subscription.cancelled",
-)
 TSV_HEADER = ("Time (UTC)", "Actor", "Action", "Target", "IP", "Browser", "Detail")
 
 
@@ -52,15 +25,24 @@ def _filters() -> tuple[AuditFilterForm, audit_log.AuditFilter | None]:
     )
 
 
+def _page(form: AuditFilterForm, page=None):
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        page=page,
+        actions=audit_words.actions(),
+        words=audit_words,
+        url_with=url_with,
+        sizes=paging.PER_PAGE_CHOICES,
+    )
+
+
 @bp.get("/audit")
 def audit():
     form, filters = _filters()
     if filters is None:
-        return render_template("admin/audit.html", form=form, page=None, actions=KNOWN_ACTIONS), 422
-    page = audit_log.audit_page(filters, *paging.requested())
-    return render_template(
-        "admin/audit.html", form=form, page=page, actions=KNOWN_ACTIONS, url_with=url_with
-    )
+        return _page(form), 422
+    return _page(form, audit_log.audit_page(filters, *paging.requested()))
 
 
 @bp.get("/audit.tsv")

@@ -42,7 +42,7 @@ class NewUserForm(FlaskForm):
         "Display name", 100, required=False, render_kw={"autocomplete": "off"}
     )
     email = email_field("Email (optional)", required=False)
-    password = password_field("Password", "new-password")
+    password = password_field("Password", "new-password", required=False)
     is_admin = BooleanField("Administrator")
     must_change_password = BooleanField("Must choose a new password at first sign-in", default=True)
 
@@ -128,10 +128,13 @@ class DateRangeForm(_GetForm):
 
 
 class AuditFilterForm(_GetForm):
-    user = StringField("User", [Length(max=254), plain_text], filters=[strip])
-    action = StringField(
-        "Action", [Length(max=64), plain_text], filters=[strip], render_kw={"list": "audit-actions"}
+    user = StringField(
+        "Person",
+        [Length(max=254), plain_text],
+        filters=[strip],
+        description="Username of who acted or whom the event was about.",
     )
+    action = StringField("Action", [Length(max=64), plain_text], filters=[strip])
     start = _date_field("From")
     end = _date_field("To")
 

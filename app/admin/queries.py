@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     UnaryExpression,
+    and_,
     any_,
     case,
     cast,
@@ -20,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import QueryableAttribute
 
-from app import paging
+from app import paging, settings
 from app.auth import sessions
 from app.billing import plans
 from app.extensions import db
@@ -130,7 +131,7 @@ def _plan_expr():
 class Sort:
     expression: Callable[[], ColumnElement | QueryableAttribute]
     unique: bool = False  # unique values need no id to break ties
-    nullable: bool = False  # NULL ("never") sorts as the smallest value on every database
+    nullable: bool = False  # NULL ("never", no email) sorts last in both directions
 
 
 USER_SORTS = {
@@ -160,7 +161,9 @@ def _order(sort: str) -> list[UnaryExpression]:
     column = spec.expression()
     first = column.desc() if descending else column.asc()
     if spec.nullable:
-        first = first.nulls_last() if descending else first.nulls_first()
+        # "never" is not the earliest nor the latest time: it goes after every real one. SQLite
+        # reads such an order from the index in two passes; PostgreSQL's ASC is NULLS LAST anyway.
+        first = first.nulls_last()
     # Plain DESC (no NULLS clause) lets PostgreSQL walk the (column, id) index backwards.
     order = [first]
     if not spec.unique:
@@ -183,37 +186,70 @@ class UserRow:
     organizations: int
     projects: int
     plan: str
+    locked: bool = False  # sign-in stopped by failures, or question recovery closed
 
 
-# Up to this many matches, a search collects them first and sorts only those.
+def _locked():
+    return or_(
+        User.failed_logins >= settings.get("login_max_failures"), User.recovery_locked.is_(True)
+    )
+
+
+# The filters above the users table (`filter=` in the URL), each a condition on `users`.
+USER_FILTERS: dict[str, Callable[[], ColumnElement]] = {
+    "admins": lambda: User.is_admin.is_(True),
+    "disabled": lambda: User.is_disabled.is_(True),
+    "never": lambda: User.last_login_at.is_(None),
+    "locked": _locked,  # sign-in stopped by failures, or question recovery closed
+}
+
+# Up to this many matches, a search collects them first and sorts only those. A filter's
+# matches are gathered by reading the whole table (the flags have no index), so it collects them
+# only when they are too few for a walk along the sort order to fill a page soon.
 FEW_MATCHES = 5000
+FEW_FLAGGED = 500
 
 
-def _matching(q: str, total: int):
-    """The search condition, shaped for the planner: few matches are gathered by the
-    (trigram) indexes first, many are met while walking the sort order's index."""
-    search = user_search(q)
-    if total > FEW_MATCHES:
-        return search
-    if db.session.get_bind().dialect.name == "postgresql":
+def _matching(condition: ColumnElement, total: int, exact: bool = True, few: int = FEW_MATCHES):
+    """The condition, shaped for the planner: few matches are gathered by the (trigram)
+    indexes first, many are met while walking the sort order's index."""
+    dialect = db.session.get_bind().dialect.name
+    if total > few or not exact:
+        # SQLite would rather read an index on the filtered column (last_login_at for "never")
+        # and sort all its matches; likely() tells it most rows match, so it walks the order.
+        return func.likely(condition) if dialect == "sqlite" else condition
+    if dialect == "postgresql":
         # An array parameter makes PostgreSQL fetch the matches, then sort them (a plain
         # IN lets it walk the whole sort index looking for them).
-        matches = select(func.array_agg(User.id)).where(search).scalar_subquery()
+        matches = select(func.array_agg(User.id)).where(condition).scalar_subquery()
         return User.id == any_(cast(matches, ARRAY(Integer)))
-    return User.id.in_(select(User.id).where(search))
+    return User.id.in_(select(User.id).where(condition))
 
 
-def user_page(q: str, sort: str, page: int, per_page: int) -> paging.Page:
-    """Deferred join: the page's ids come from an index, then one query fetches those rows."""
+def user_page(q: str, sort: str, shown: str, page: int, per_page: int) -> paging.Page:
+    """Deferred join: the page's ids come from an index, then one query fetches those rows.
+
+    The total is the trigger-kept `row_counts` figure for the whole table, an exact count for
+    a search (the search needs it to choose its plan), and a bounded count once a filter is on.
+    """
     sweep_sessions()
-    ids_query = select(User.id).order_by(*_order(sort))
-    if q:
-        total = paging.count(select(User.id).where(user_search(q)))
-        ids_query = ids_query.where(_matching(q, total))
-    else:
+    conditions = [user_search(q)] if q else []
+    if shown in USER_FILTERS:
+        conditions.append(USER_FILTERS[shown]())
+    exact = True
+    if not conditions:
         total = db.session.scalars(select(user_total())).one()
+    elif len(conditions) == 1 and q:
+        total = paging.count(select(User.id).where(*conditions))
+    else:
+        total, exact = paging.bounded_count(select(User.id).where(*conditions), page, per_page)
+    ids_query = select(User.id).order_by(*_order(sort))
+    if conditions:
+        few = FEW_FLAGGED if shown in USER_FILTERS else FEW_MATCHES
+        ids_query = ids_query.where(_matching(and_(*conditions), total, exact, few))
+    page = paging.within(page, per_page, total, exact)
     ids, has_next = paging.fetch(ids_query, page, per_page)
-    return paging.Page(_user_rows(ids), page, per_page, has_next, total)
+    return paging.Page(_user_rows(ids), page, per_page, has_next, total, exact)
 
 
 def _count_per_user(column, ids: list[int]):
@@ -243,8 +279,13 @@ def _user_rows(ids: list[int]) -> list[UserRow]:
         )
     }
     plan_of = user_plans(ids)
+    most_failures = settings.get("login_max_failures")
     return [
-        UserRow(*found[i], PLAN_LABELS.get(plan_of.get(i, "free"), "Free"))
+        UserRow(
+            *found[i],
+            PLAN_LABELS.get(plan_of.get(i, "free"), "Free"),
+            found[i][0].failed_logins >= most_failures or found[i][0].recovery_locked,
+        )
         for i in ids
         if i in found
     ]
@@ -269,15 +310,19 @@ def owned_organizations(user: User) -> list[Organization]:
 
 def session_page(user_id: int | None, page: int, per_page: int) -> paging.Page:
     sweep_sessions()
-    query = select(UserSession).where(UserSession.ended_at.is_(None))
+    # users.open_sessions is exact after the sweep, and summing it is cheaper than counting rows;
+    # "> 0" changes no sum but lets the (open_sessions, id) index skip the users with none.
+    total_query = select(func.coalesce(func.sum(User.open_sessions), 0)).where(
+        User.open_sessions > 0
+    )
+    query = select(UserSession.id).where(UserSession.ended_at.is_(None))
     if user_id is not None:
+        total_query = total_query.where(User.id == user_id)
         query = query.where(UserSession.user_id == user_id)
+    total = db.session.scalar(total_query) or 0
+    page = paging.within(page, per_page, total)
     ids, has_next = paging.fetch(
-        query.with_only_columns(UserSession.id).order_by(
-            UserSession.last_seen_at.desc(), UserSession.id.desc()
-        ),
-        page,
-        per_page,
+        query.order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()), page, per_page
     )
     found = (
         {r.id: r for r in db.session.scalars(select(UserSession).where(UserSession.id.in_(ids)))}
@@ -285,11 +330,4 @@ def session_page(user_id: int | None, page: int, per_page: int) -> paging.Page:
         else {}
     )
     items = [found[i] for i in ids if i in found]
-    # users.open_sessions is exact after the sweep, and summing it is cheaper than counting rows;
-    # "> 0" changes no sum but lets the (open_sessions, id) index skip the users with none.
-    total_query = select(func.coalesce(func.sum(User.open_sessions), 0)).where(
-        User.open_sessions > 0
-    )
-    if user_id is not None:
-        total_query = total_query.where(User.id == user_id)
-    return paging.Page(items, page, per_page, has_next, db.session.scalar(total_query))
+    return paging.Page(items, page, per_page, has_next, total)

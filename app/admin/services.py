@@ -132,6 +132,21 @@ def update_user(
     return done
 
 
+def set_temporary_password(actor: User, user: User) -> str:
+    """A new random password the person must replace at their next sign-in, shown once to the
+    admin who passes it on. Every session of the person ends, as with any new password."""
+    _require_not_self(actor, user, "set a temporary password for")
+    temporary = passwords.temporary_password()
+    user.password_hash = passwords.hash_password(temporary)
+    user.password_changed_at = utcnow()
+    user.must_change_password = True
+    user.temp_password_hash = None
+    user.temp_password_expires_at = None
+    ended = sessions.end_all(user, REVOKED)
+    audit.record("admin.password_reset", actor, target_user=user, detail=f"sessions ended: {ended}")
+    return temporary
+
+
 def disable(actor: User, user: User) -> int:
     _require_not_self(actor, user, "disable")
     _require_other_admin(user, "disabled")

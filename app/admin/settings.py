@@ -9,8 +9,19 @@ from app.admin import bp, services
 from app.admin.forms import setting_groups, settings_form_class
 from app.admin.web import actor
 from app.extensions import db
+from app.formatting import counted
 
 RECOMMENDED_MIN_LENGTH = 15
+# A sentence under each group's title on the settings page.
+GROUP_NOTES = {
+    "General": "How the site names itself.",
+    "Accounts": "Who may sign up, and what a password and a recovery must be.",
+    "Limits": "Rate limits against guessing and abuse, counted on every worker together.",
+    "Sessions": "How long people stay signed in.",
+    "Organizations": "Invitations to organizations.",
+    "Plans": "What the Free and Solo plans allow; the Team plan is limited by its seats.",
+    "Admin": "This console.",
+}
 
 
 def _page(form, status: int = 200):
@@ -20,6 +31,8 @@ def _page(form, status: int = 200):
         "admin/settings.html",
         form=form,
         groups=setting_groups(),
+        notes=GROUP_NOTES,
+        definitions=site_settings.DEFINITIONS,
         weak_passwords=weak,
         recommended=RECOMMENDED_MIN_LENGTH,
     ), status
@@ -41,7 +54,7 @@ def settings():
     changed = services.save_settings(actor(), values)
     db.session.commit()
     flash(
-        f"Saved {len(changed)} change(s). Every worker uses them from its next request."
+        f"Saved {counted(len(changed), 'change')}. Every worker uses them from its next request."
         if changed
         else "Nothing changed.",
         "success",

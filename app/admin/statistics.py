@@ -33,8 +33,26 @@ COLUMNS = (
     Column("cancelled_subscriptions", "Cancelled subscriptions", ("subscription.cancelled",)),
 )
 HEADER = ("Date", *(c.label for c in COLUMNS))
-CHARTED = ("logins", "failed_logins", "active_users", "signups")
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e")
+CHARTED = ("logins", "failed_logins", "active_users", "signups")  # on the chart by default
+# One colour per measure, told apart also by people with the common colour-vision deficiencies
+# (Okabe-Ito, then darker tones), each at least 3:1 against the white page.
+COLOURS = {
+    "signups": "#c15f00",
+    "logins": "#0072b2",
+    "failed_logins": "#c0392b",
+    "recoveries": "#8e44ad",
+    "active_users": "#007a5e",
+    "new_orgs": "#8a6d00",
+    "new_projects": "#3d5a80",
+    "new_subscriptions": "#b03a7a",
+    "cancelled_subscriptions": "#555555",
+}
+
+
+def measures(chosen: list[str]) -> tuple[str, ...]:
+    """The measures asked for (`measure=` in the URL, in table order), or the default four."""
+    keys = tuple(c.key for c in COLUMNS if c.key in chosen)
+    return keys or CHARTED
 
 
 @dataclass(frozen=True)
@@ -136,10 +154,28 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
 
 
 @dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    title: str  # shown on hover: "Sign-ins on 2026-03-01: 3"
+
+
+@dataclass(frozen=True)
 class Series:
+    key: str
     label: str
     colour: str
     points: str  # for <polyline points="…">
+    dots: list[Point]
+
+
+@dataclass(frozen=True)
+class Band:
+    """The full-height strip of one day: hovering anywhere over it shows that day's values."""
+
+    x: float
+    width: float
+    title: str
 
 
 @dataclass(frozen=True)
@@ -151,6 +187,7 @@ class Chart:
     x_labels: list[tuple[float, str]]
     y_ticks: list[tuple[float, int]]
     plot: tuple[int, int, int, int]  # left, top, right, bottom
+    bands: list[Band]
 
 
 def _nice_max(value: int) -> int:
@@ -160,10 +197,14 @@ def _nice_max(value: int) -> int:
     return -(-value // 10000) * 10000
 
 
-def chart(days: list[Day]) -> Chart:
+# Dots on every point up to this many days; beyond, the day strips alone carry the values.
+MAX_DOTTED_DAYS = 92
+
+
+def chart(days: list[Day], keys: tuple[str, ...] = CHARTED) -> Chart:
     """Coordinates computed here so the template only draws: SVG, no script."""
     labels = {c.key: c.label for c in COLUMNS}
-    top_value = _nice_max(max([d.get(k) for d in days for k in CHARTED] + [1]))
+    top_value = _nice_max(max([d.get(k) for d in days for k in keys] + [1]))
     right, bottom = WIDTH - RIGHT, HEIGHT - BOTTOM
     step = (right - LEFT) / max(len(days) - 1, 1)
 
@@ -173,13 +214,36 @@ def chart(days: list[Day]) -> Chart:
     def y(v: int) -> float:
         return round(bottom - v * (bottom - TOP) / top_value, 1)
 
+    dotted = len(days) <= MAX_DOTTED_DAYS
     series = [
-        Series(labels[key], colour, " ".join(f"{x(i)},{y(d.get(key))}" for i, d in enumerate(days)))
-        for key, colour in zip(CHARTED, COLOURS, strict=True)
+        Series(
+            key,
+            labels[key],
+            COLOURS[key],
+            " ".join(f"{x(i)},{y(d.get(key))}" for i, d in enumerate(days)),
+            [  # zeros lie on the axis, where every series would stack its dots
+                Point(x(i), y(d.get(key)), f"{labels[key]} on {d.day}: {d.get(key):,}")
+                for i, d in enumerate(days)
+                if d.get(key)
+            ]
+            if dotted
+            else [],
+        )
+        for key in keys
+    ]
+    width = step if len(days) > 1 else right - LEFT
+    bands = [
+        Band(
+            round(max(LEFT, x(i) - width / 2), 1),
+            round(min(right, x(i) + width / 2) - max(LEFT, x(i) - width / 2), 1),
+            f"{d.day}: " + ", ".join(f"{labels[k]} {d.get(k):,}" for k in keys),
+        )
+        for i, d in enumerate(days)
     ]
     every = max(1, len(days) // 6)
     x_labels = [(x(i), d.day.isoformat()) for i, d in enumerate(days) if i % every == 0]
     y_ticks = [
         (y(v), v) for v in (0, top_value // 4, top_value // 2, 3 * top_value // 4, top_value)
     ]
-    return Chart(WIDTH, HEIGHT, series, top_value, x_labels, y_ticks, (LEFT, TOP, right, bottom))
+    plot = (LEFT, TOP, right, bottom)
+    return Chart(WIDTH, HEIGHT, series, top_value, x_labels, y_ticks, plot, bands)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
-from app import paging
+from app import paging, passwords
 from app.account import verification
 from app.admin import bp, queries, services
 from app.admin.forms import DeleteUserForm, EditUserForm, NewUserForm
@@ -14,18 +14,25 @@ from app.forms import CONTROL
 from app.models import User
 from app.web import attempt
 
+# (sort key, header, numeric). The user cell shows the username, its badges (admin, disabled,
+# locked) and the display name under it. Their sort keys (display_name, admin, disabled) still
+# work in the URL; the filters above the table are the quicker way to those people.
 SORT_COLUMNS = (
-    ("name", "Username"),
-    ("display_name", "Display name"),
-    ("email", "Email"),
-    ("admin", "Admin"),
+    ("name", "User", False),
+    ("email", "Email", False),
+    ("created", "Created", False),
+    ("last_login", "Last sign-in", False),
+    ("sessions", "Sessions", True),
+    ("orgs", "Orgs", True),
+    ("projects", "Projects", True),
+    ("plan", "Plan", False),
+)
+FILTERS = (
+    ("", "All"),
+    ("admins", "Administrators"),
     ("disabled", "Disabled"),
-    ("created", "Created"),
-    ("last_login", "Last sign-in"),
-    ("sessions", "Active sessions"),
-    ("orgs", "Organizations"),
-    ("projects", "Projects"),
-    ("plan", "Plan"),
+    ("never", "Never signed in"),
+    ("locked", "Locked"),
 )
 
 
@@ -35,9 +42,19 @@ def users():
     sort = queries.parse_sort(
         request.args.get("sort"), queries.USER_SORTS, queries.DEFAULT_USER_SORT
     )
-    page = queries.user_page(q, sort, *paging.requested())
+    shown = request.args.get("filter", "")
+    shown = shown if shown in queries.USER_FILTERS else ""
+    page = queries.user_page(q, sort, shown, *paging.requested())
     return render_template(
-        "admin/users.html", page=page, q=q, sort=sort, columns=SORT_COLUMNS, url_with=url_with
+        "admin/users.html",
+        page=page,
+        q=q,
+        sort=sort,
+        shown=shown,
+        filters=FILTERS,
+        columns=SORT_COLUMNS,
+        url_with=url_with,
+        sizes=paging.PER_PAGE_CHOICES,
     )
 
 
@@ -48,19 +65,10 @@ def new_user():
         return render_template(
             "admin/user_new.html", form=form
         ), 422 if form.is_submitted() else 200
+    data, temporary = _new_user(form)
 
     def create() -> tuple[User, bool]:
-        user = services.create_user(
-            actor(),
-            services.NewUser(
-                username=form.username.data,
-                display_name=form.display_name.data,
-                email=form.email.data,
-                password=form.password.data,
-                is_admin=form.is_admin.data,
-                must_change_password=form.must_change_password.data,
-            ),
-        )
+        user = services.create_user(actor(), data)
         return user, verification.start(user)
 
     done = attempt(create)
@@ -70,10 +78,34 @@ def new_user():
     user, sent = done.value
     flash(f"Created the account {user.username}.", "success")
     _sent_verification(user, sent)
+    if temporary:
+        return _shown_once(user, temporary)
     return redirect(url_for(".edit_user", user_id=user.id), 303)
 
 
-def _edit_page(user: User, status: int = 200, *, form=None, delete_form=None, error=None):
+def _new_user(form: NewUserForm) -> tuple[services.NewUser, str | None]:
+    """The account to create, and the password generated for it when none was typed: shown
+    once on the next page, and to be changed at the first sign-in."""
+    temporary = None if form.password.data else passwords.temporary_password()
+    data = services.NewUser(
+        username=form.username.data,
+        display_name=form.display_name.data,
+        email=form.email.data,
+        password=form.password.data or temporary or "",
+        is_admin=form.is_admin.data,
+        must_change_password=form.must_change_password.data or temporary is not None,
+    )
+    return data, temporary
+
+
+def _shown_once(user: User, temporary: str):
+    """The user's page with a password that exists nowhere else: never cached, never referred."""
+    g.no_store = True
+    body, status = _edit_page(user, temporary=temporary)
+    return body, status, {"Referrer-Policy": "no-referrer"}
+
+
+def _edit_page(user: User, status: int = 200, *, form=None, delete_form=None, error=None, **kw):
     return render_template(
         "admin/user_edit.html",
         user=user,
@@ -82,6 +114,7 @@ def _edit_page(user: User, status: int = 200, *, form=None, delete_form=None, er
         error=error,
         owned=queries.owned_organizations(user),
         is_self=user.id == actor().id,
+        **kw,
     ), status
 
 
@@ -132,6 +165,19 @@ def _button(user_id: int, action, message: str):
         return _edit_page(queries.user_or_404(user_id), done.status, error=done.message)
     flash(message.format(name=user.username), "success")
     return redirect(back_to(url_for(".edit_user", user_id=user_id)), 303)
+
+
+@bp.post("/users/<int:user_id>/temporary-password")
+def set_temporary_password(user_id: int):
+    done = attempt(services.set_temporary_password, actor(), queries.user_or_404(user_id))
+    user = queries.user_or_404(user_id)
+    if not done.ok:
+        return _edit_page(user, done.status, error=done.message)
+    flash(
+        f"Set a temporary password for {user.username} and signed out all their sessions.",
+        "success",
+    )
+    return _shown_once(user, done.value)
 
 
 @bp.post("/users/<int:user_id>/disable")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -62,7 +61,7 @@ def answer_question(login: str, answer: str) -> tuple[User, str] | None:
         _count_wrong_answer(user, now)
         audit.record("recovery.failed", target_user=user, detail="wrong answer")
         return None
-    temporary = secrets.token_urlsafe(18)  # 144 bits
+    temporary = passwords.temporary_password()  # 150 bits, no look-alike characters
     if not _open_with(user, passwords.hash_password(temporary), now):
         audit.record("recovery.failed", target_user=user, detail="recovery closed")
         return None

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, UserSession
+from tests.admin.tables import pager_text
 
 
 def rows(html: str) -> int:
@@ -94,3 +95,47 @@ def test_query_count_does_not_grow_with_the_page(admin_client, bulk, count_queri
         return count()
 
     assert run(10) == run(100)
+
+
+def test_filter_by_name_lands_on_the_users_sessions(admin_client, make_user, factory):
+    sue = make_user(username="sue")
+    factory.session_for(sue)
+    response = admin_client.get("/admin/sessions?username=SUE&per_page=25")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/sessions?per_page=25&user={sue.id}"
+    unknown = admin_client.get("/admin/sessions?username=nobody")
+    html = unknown.get_data(as_text=True)
+    assert unknown.status_code == 404 and "No account is named “nobody”." in html
+    assert 'aria-describedby="session-user-error"' in html and rows(html) == 0
+
+
+def test_devices_are_named_and_the_pager_keeps_the_filter(admin_client, bulk, factory):
+    ids = bulk.users(1, prefix="many")
+    bulk.sessions(ids, per_user=30)
+    html = admin_client.get(f"/admin/sessions?user={ids[0]}&per_page=10&page=2")
+    html = html.get_data(as_text=True)
+    assert rows(html) == 10 and pager_text(html) == "11–20 of 30 sessions"
+    assert f'href="/admin/sessions?user={ids[0]}&amp;per_page=10&amp;page=3" rel="next"' in html
+    assert 'title="bulk">Unknown device</td>' in html  # the raw user agent on hover
+    past = admin_client.get(f"/admin/sessions?user={ids[0]}&per_page=10&page=9")
+    assert pager_text(past.get_data(as_text=True)) == "21–30 of 30 sessions"
+
+
+def test_organizations_are_paged_with_their_plan(admin_client, admin, make_user, count_queries):
+    from tests.admin.conftest import Bulk
+
+    owner = make_user(username="olga")
+    bulk = Bulk()
+    for n in range(30):
+        bulk.org_with_projects(owner.id, [admin.id], f"lab{n:02d}")
+
+    def run(n: int) -> tuple[int, str]:
+        with count_queries() as count:
+            html = admin_client.get(f"/admin/orgs?per_page={n}").get_data(as_text=True)
+        return count(), html
+
+    few, html = run(10)
+    assert pager_text(html) == "1–10 of 30 organizations" and ">Free</a>" in html
+    assert 'href="/admin/users/' in html  # the owner links to their page
+    many, html = run(25)
+    assert few == many and html.count('href="/admin/plans?org=lab') == 25

@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select
 from app.admin import statistics
 from app.extensions import db, utcnow
 from app.models import AuditEvent, DailyStat
+from tests.admin.tables import read_table
 
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
 
@@ -58,8 +59,8 @@ def test_table_counts_each_day_including_empty_ones(admin_client, admin, make_us
     response = admin_client.get("/admin/stats?start=2026-03-01&end=2026-03-03")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
-    table = [re.findall(r"<td>([^<]*)</td>", tr) for tr in re.findall(r"<tr>.*?</tr>", body)]
+    headers, table = read_table(html)
+    assert headers[:3] == ["Date", "Sign-ups", "Sign-ins"]
     assert table == EXPECTED
     assert "<svg" in html and "<polyline" in html and "<script>" not in html.split("</head>")[1]
 
@@ -198,3 +199,30 @@ def test_stored_values_equal_the_live_count(admin_client, admin, make_user):
     assert stats_table(admin_client, start, end) == live  # counted and stored
     assert stats_table(admin_client, start, end) == live  # read back
     assert stats_table(admin_client, start, today)[:-2] == live
+
+
+def test_every_measure_can_be_charted_and_the_choice_stays_in_the_url(admin_client, admin):
+    add(D1, "signup", times=2)
+    add(D2, "org.created", admin.id, times=3)
+    db.session.commit()
+    url = "/admin/stats?start=2026-03-01&end=2026-03-03"
+    default = admin_client.get(url).get_data(as_text=True)
+    assert default.count("<polyline") == len(statistics.CHARTED)
+    for column in statistics.COLUMNS:
+        assert f'name="measure" value="{column.key}"' in default
+    chosen = admin_client.get(f"{url}&measure=new_orgs&measure=signups&measure=bogus")
+    html = chosen.get_data(as_text=True)
+    assert chosen.status_code == 200 and html.count("<polyline") == 2
+    assert 'value="new_orgs" checked' in html and 'value="logins" checked' not in html
+    # values on hover: a title per point, and per day for all the measures shown
+    assert "<title>New organizations on 2026-03-02: 3</title>" in html
+    assert "<title>2026-03-01: Sign-ups 2, New organizations 0</title>" in html
+    quick = re.findall(r'href="(/admin/stats\?[^"]+)"', html)
+    assert quick and all("measure=signups&amp;measure=new_orgs" in q for q in quick)
+
+
+def test_the_default_measures_are_left_out_of_quick_links(admin_client, admin):
+    html = admin_client.get("/admin/stats").get_data(as_text=True)
+    quick = re.findall(r'href="(/admin/stats\?[^"]+)"', html)
+    assert len(quick) == 4 and not any("measure" in q for q in quick)
+    assert 'aria-current="true">30 days</a>' in html

@@ -24,7 +24,7 @@ def counted() -> int:
 
 def shown_total(client) -> int:
     html = client.get("/admin/users").get_data(as_text=True)
-    return int(re.search(r"· (\d+) users", html).group(1))
+    return int(re.search(r"of ([\d,]+) users", html).group(1).replace(",", ""))
 
 
 def test_every_way_in_and_out_keeps_the_total_exact(app, admin_client, admin, bulk, make_user):

@@ -272,4 +272,4 @@ def test_admin_may_view_any_org_but_not_act(client, admin, make_user, make_org, 
     assert page.status_code == 200 and "Bob&#39;s Org" in page.get_data(as_text=True)
     assert client.submit("/orgs/bobs/edit", {"name": "Mine"}, page="/orgs/bobs").status_code == 403
     listing = client.get("/admin/orgs").get_data(as_text=True)
-    assert "bobs" in listing and "bob" in listing and "free" in listing
+    assert "bobs" in listing and "bob" in listing and "Free" in listing
