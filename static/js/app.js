@@ -77,6 +77,12 @@ document.addEventListener("keydown", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => {
+  // Copy buttons may be rendered `hidden`, so that a page without this script shows none.
+  document.querySelectorAll("button[data-copy][hidden], button[data-copy-text][hidden]")
+    .forEach((button) => { button.hidden = false; });
+});
+
+document.addEventListener("DOMContentLoaded", () => {
   // Sign-up: propose a username from the email's local part until the person edits it.
   const email = document.getElementById("email");
   const username = document.getElementById("username");

@@ -135,7 +135,8 @@ def test_copy_button_copies_and_says_so(page, live_server):
             '<button type="button" class="copy" data-copy="#secret">Copy</button>'
             '<input id="link" value="https://example.com/invitations/abc" readonly> '
             '<button type="button" class="copy" data-copy="#link">Copy link</button>'
-            '<button type="button" class="copy" data-copy-text="plain words">Copy words</button>'
+            '<button type="button" class="copy" data-copy-text="plain words" hidden>'
+            "Copy words</button>"
             "{% endblock %}"
         ),
     )
@@ -160,3 +161,58 @@ def test_copy_button_copies_and_says_so(page, live_server):
         page.wait_for_function(
             f"() => document.querySelectorAll('button.copy')[{n}].textContent === {label!r}"
         )
+
+
+def test_menu_switcher_and_sign_out_work_without_script(page, live_server):
+    base = live_server.url
+    _world(live_server.app)
+    context = page.context.browser.new_context(
+        java_script_enabled=False, viewport={"width": 390, "height": 844}
+    )
+    try:
+        bare = context.new_page()
+        bare.set_default_timeout(10_000)
+        _sign_in(bare, base)
+        bare.click("label.menu-button")
+        bare.locator(".site-menu button[value='curie-lab']").click()
+        bare.wait_for_url(f"{base}/")
+        assert bare.text_content("#current-workspace") == "Curie Laboratory"
+        bare.click("label.menu-button")
+        bare.click(".site-menu >> text=Sign out")
+        bare.wait_for_url(f"{base}/login")
+    finally:
+        context.close()
+
+
+def test_wide_tables_scroll_in_their_own_box(page, live_server):
+    header = "".join(f"<th>Column {n}</th>" for n in range(9)) + '<th class="num">Sessions</th>'
+    cells = "".join(f"<td>value {n} of the row</td>" for n in range(8))
+    row = f'<tr><td class="wrap">{LONG}</td>{cells}<td class="num">1,234</td></tr>'
+    live_server.app.add_url_rule(
+        "/test-table",
+        "test_table",
+        lambda: render_template_string(
+            '{% extends "base.html" %}{% block title %}Table{% endblock %}{% block content %}'
+            '<h1>Table</h1><div class="table-scroll"><table><thead><tr>'
+            + header
+            + "</tr></thead><tbody>"
+            + row
+            + "</tbody></table></div>{% endblock %}"
+        ),
+    )
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{live_server.url}/test-table")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        nowrap = page.evaluate(
+            "[...document.querySelectorAll('td')]"
+            ".filter(td => getComputedStyle(td).whiteSpace === 'nowrap').length"
+        )
+        assert nowrap == 0
+        long_cell = page.locator("td.wrap").bounding_box()
+        assert long_cell["width"] < 400, "the unbroken value wraps instead of widening its column"
+        assert page.evaluate("getComputedStyle(document.querySelector('td.num')).textAlign") in (
+            "right",
+            "end",
+        )
+    _shot(page, "390-table")
