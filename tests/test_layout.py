@@ -159,6 +159,16 @@ def test_favicon(client):
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
 
 
+def test_shell_links_follow_the_mount_point(client):
+    """The layout's URLs are built once per script root: an app served under a prefix (a proxy
+    sending X-Forwarded-Prefix) links there, and the root mount keeps its own links."""
+    mounted = client.get("/login", base_url="http://localhost/gate").get_data(as_text=True)
+    assert 'href="/gate/static/css/app.css"' in mounted
+    assert '<a href="/gate/signup" class="nav-cta">' in mounted
+    plain = client.get("/login").get_data(as_text=True)
+    assert 'href="/static/css/app.css"' in plain and '<a href="/signup" class="nav-cta">' in plain
+
+
 def test_help_text_and_errors_belong_to_their_own_field(app):
     """Each hint follows its own input and is named by it; an error comes first."""
     from flask_wtf import FlaskForm

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,10 +33,3 @@ def healthz():
         db.session.rollback()
         return {"status": "unavailable", "database": "down"}, 503
     return {"status": "ok", "database": "up"}, 200
-
-
-@bp.get("/favicon.ico")
-@limiter.exempt
-def favicon():
-    """Browsers ask for /favicon.ico whatever the page links; point them at the SVG icon."""
-    return redirect(url_for("static", filename="favicon.svg"), 301)
