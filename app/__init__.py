@@ -7,7 +7,7 @@ from flask import Flask
 
 def create_app(config: dict | None = None, **overrides) -> Flask:
     """Build the app; `config` and `overrides` win over instance/config.py and the environment."""
-    from app import cli, errors, extensions, formatting, ids, jobs, security, web
+    from app import cli, errors, extensions, formatting, ids, jobs, security, shell, web
     from app import config as configuration
 
     app = Flask(
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
     formatting.init_app(app)
     jobs.init_app(app)
     register_blueprints(app)
+    shell.init_app(app)
     errors.register_error_handlers(app)
     web.init_app(app)
     security.init_app(app)

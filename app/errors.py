@@ -64,7 +64,7 @@ MESSAGES = {
     409: ("Conflict", "That clashes with a change made in the meantime. Reload and try again."),
     413: ("Request too large", "What you sent is larger than this site accepts."),
     422: ("Not possible", "That cannot be done."),
-    429: ("Too many attempts", "Too many attempts in a short time. Wait a little and try again."),
+    429: ("Too many attempts", "There were too many attempts from here in a short time."),
     500: ("Something went wrong", "An unexpected error happened. It has been logged."),
     502: (
         "Upstream service failed",
@@ -78,35 +78,53 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, description: str | None = None):
+def render_error(code: int, description: str | None = None, retry_after: int | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
     return render_template(
         "errors/error.html",
         code=code,
         title=title,
         text=description or text,
+        retry_in=wait_in_words(retry_after) if retry_after is not None else None,
         skip_user=g.get("skip_db", False),
     ), code
+
+
+def wait_in_words(seconds: int) -> str:
+    """A Retry-After value as a person would say it: "in about a minute"."""
+    if seconds <= 10:
+        return "in a few seconds"
+    if seconds < 45:
+        return "in less than a minute"
+    if seconds < 90:
+        return "in about a minute"
+    if seconds < 55 * 60:
+        return f"in about {round(seconds / 60)} minutes"
+    if seconds < 90 * 60:
+        return "in about an hour"
+    return f"in about {round(seconds / 3600)} hours"
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = exc.code or 500
-        description = exc.description if code == 429 else None
+        # The limiter's own description ("5 per 1 minute") is not for people: the page says
+        # when to come back instead, from the same number as the Retry-After header.
+        retry_after = _retry_after() if code == 429 else None
         try:
-            page = render_error(code, description)
+            page = render_error(code, retry_after=retry_after)
         except (OperationalError, InterfaceError):
             # The layout asks who is signed in, which needs the database; a 429 or 404 is
             # still the right answer while it is down, so show the page without it.
             discard_session()
-            page = _safe_render(code, description)
+            page = _safe_render(code, retry_after=retry_after)
         response = app.make_response(page)
         for key, value in exc.get_headers():
             if key.lower() not in {"content-type", "content-length"}:
                 response.headers[key] = value
-        if code == 429:
-            response.headers["Retry-After"] = str(_retry_after())
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.errorhandler(OperationalError)
@@ -143,11 +161,11 @@ def _retry_after() -> int:
         return refused.limit.get_expiry()
 
 
-def _safe_render(code: int, description: str | None = None):
+def _safe_render(code: int, description: str | None = None, retry_after: int | None = None):
     """Render the page without touching the database (it may be the thing that failed)."""
     g.skip_db = True
     try:
-        return render_error(code, description)
+        return render_error(code, description, retry_after)
     except Exception:  # the layout itself failed: fall back to plain text
         title = MESSAGES.get(code, MESSAGES[500])[0]
         return f"{title}\n", code, {"Content-Type": "text/plain; charset=utf-8"}

@@ -20,6 +20,8 @@ from types import SimpleNamespace
 from flask import Blueprint, Flask, render_template_string
 from sqlalchemy import create_engine, text
 
+from app import shell
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PAGE = """{% extends "base.html" %}
@@ -49,6 +51,7 @@ def create_app() -> Flask:
 
     app.register_blueprint(main)
     app.register_blueprint(auth, url_prefix="/floor-auth")
+    shell.init_app(app)  # the layout's link() and asset(), as Gatehouse has them
 
     @app.context_processor
     def layout_values():

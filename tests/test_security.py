@@ -32,6 +32,7 @@ PUBLIC_GET = [
         r"^/healthz$",
         r"^/forgot/link/<[^>]+>$",  # the emailed recovery link is followed by a signed-out person
         r"^/static/",
+        r"^/favicon\.ico$",  # a redirect to the static icon
         r"^/invitations/<[^>]+>$",
         r"^/billing/webhook(/|$)",
     )
@@ -92,7 +93,7 @@ def test_error_pages_render_in_the_layout(app, code):
     with app.test_request_context("/"):
         html, status = render_error(code)
     assert status == code
-    assert MESSAGES[code][0] in html and "<nav>" in html and f"Error {code}" in html
+    assert MESSAGES[code][0] in html and 'class="site-header"' in html and f"Error {code}" in html
 
 
 def test_body_over_the_limit_gets_413(client):

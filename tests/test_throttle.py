@@ -37,8 +37,39 @@ def test_eleventh_login_post_from_one_ip_gets_429(client):
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     html = response.get_data(as_text=True)
-    assert "Too many attempts" in html and "<nav>" in html
+    assert "Too many attempts" in html and 'class="site-header"' in html
     assert attempt(client, "fresh", ip="192.0.2.2").status_code == 401, "other IPs unaffected"
+
+
+def test_the_429_page_says_when_to_retry_and_where_to_recover(client):
+    for n in range(10):
+        attempt(client, f"nobody{n}", ip="192.0.2.40")
+    response = attempt(client, "nobody-else", ip="192.0.2.40")
+    assert response.status_code == 429
+    seconds = int(response.headers["Retry-After"])
+    assert 45 <= seconds <= 61, "the oldest attempt leaves the window about a minute on"
+    html = response.get_data(as_text=True)
+    assert "Try again in about a minute." in html
+    assert 'href="/forgot"' in html and 'href="/login"' in html
+    assert "per 1 minute" not in html and "10 per" not in html, "never the limiter's own text"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (3, "in a few seconds"),
+        (30, "in less than a minute"),
+        (60, "in about a minute"),
+        (89, "in about a minute"),
+        (300, "in about 5 minutes"),
+        (3600, "in about an hour"),
+        (86400, "in about 24 hours"),
+    ],
+)
+def test_retry_after_in_words(seconds, words):
+    from app.errors import wait_in_words
+
+    assert wait_in_words(seconds) == words
 
 
 def test_forged_forwarded_for_does_not_escape_the_ip_limit(client):

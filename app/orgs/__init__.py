@@ -5,7 +5,8 @@ bp = Blueprint("orgs", __name__)
 
 @bp.app_context_processor
 def workspace_context() -> dict:
-    """The current workspace and the switcher's choices, loaded once per request for the layout."""
+    """The current workspace, the switcher's choices and the number of invitations waiting for
+    the person (the navigation's badge), loaded once per request for the layout."""
     from flask import g
     from flask_login import current_user
 
@@ -18,6 +19,7 @@ def workspace_context() -> dict:
     return {
         "workspace_choices": workspace.memberships(user),
         "current_workspace": workspace.current(user, current_session()),
+        "pending_invitations": workspace.pending_invitations(user),
     }
 
 

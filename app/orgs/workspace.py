@@ -2,8 +2,9 @@
 
 It is kept on the session record (user_sessions.workspace_org_id), so it follows the sign-in and
 not the browser's cookie jar. What the layout needs — the person's organizations with their
-role, and the subscription of every workspace they can switch to (for the grace banner) — comes
-with the session lookup of each request (PRELOAD), in the same statement, and is kept on `g`.
+role, the subscription of every workspace they can switch to (for the grace banner) and the
+number of invitations waiting for them (the navigation's badge) — comes with the session lookup
+of each request (PRELOAD), in the same statement, and is kept on `g`.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import g
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from app.errors import NotFound
-from app.extensions import db
-from app.models import Membership, Organization, Role, Subscription, User, UserSession
+from app.extensions import db, utcnow
+from app.models import Invitation, Membership, Organization, Role, Subscription, User, UserSession
 
 PERSONAL = "personal"
 # Made once: an alias builds proxies of all its columns on first use, which cost more per
 # request than the query itself.
 _ORG_PLAN, _OWN_PLAN = aliased(Subscription), aliased(Subscription)
+_INVITEE = aliased(User)
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,36 @@ class Choice:
 class _Workspaces:
     choices: list[Choice]
     personal_subscription: Subscription | None
+    pending_invitations: int = 0
+
+
+def _pending_invitations(user_id):
+    """How many live invitations are addressed to `user_id`'s email, as a correlated subquery.
+
+    The statement is built once and cached (sessions._lookup), so "now" is bound at execution
+    time by a callable, not frozen when the statement was built.
+    """
+    return (
+        select(func.count(Invitation.id))
+        .join(_INVITEE, _INVITEE.email_key == Invitation.email_key)
+        .where(
+            _INVITEE.id == user_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.declined_at.is_(None),
+            Invitation.expires_at
+            > bindparam("now", callable_=utcnow, type_=Invitation.expires_at.type),
+        )
+        .scalar_subquery()
+    )
 
 
 def _with_workspaces(query: Select, user_id) -> Select:
     """`query` plus, by outer joins from `user_id`, one row per organization of the user (by
-    name) with role and subscription, and the user's own subscription."""
+    name) with role and subscription, the user's own subscription and their pending invitations."""
     return (
-        query.add_columns(Organization, Membership.role, _ORG_PLAN, _OWN_PLAN)
+        query.add_columns(
+            Organization, Membership.role, _ORG_PLAN, _OWN_PLAN, _pending_invitations(user_id)
+        )
         .outerjoin(Membership, Membership.user_id == user_id)
         .outerjoin(Organization, Organization.id == Membership.organization_id)
         .outerjoin(_ORG_PLAN, _ORG_PLAN.organization_id == Organization.id)
@@ -51,10 +76,16 @@ def _with_workspaces(query: Select, user_id) -> Select:
 
 
 def _keep(user_id: int, rows) -> _Workspaces:
-    """Cache for this request the workspaces of rows ending in (org, role, org plan, own plan)."""
+    """Cache for this request the workspaces of rows ending in (org, role, org plan, own plan,
+    pending invitations)."""
     found = _Workspaces(
-        [Choice(org, Role(role), plan) for *_, org, role, plan, _own in rows if org is not None],
-        rows[0][-1] if rows else None,
+        [
+            Choice(org, Role(role), plan)
+            for *_, org, role, plan, _own, _n in rows
+            if org is not None
+        ],
+        rows[0][-2] if rows else None,
+        rows[0][-1] or 0 if rows else 0,
     )
     g.setdefault("workspace_memberships", {})[user_id] = found
     return found
@@ -86,6 +117,11 @@ PRELOAD = _Preload()
 def memberships(user: User) -> list[Choice]:
     """The user's organizations with their role, by name (cached per request)."""
     return _workspaces(user).choices
+
+
+def pending_invitations(user: User) -> int:
+    """Live invitations addressed to the user's email (the navigation's badge), same query."""
+    return _workspaces(user).pending_invitations
 
 
 def subscription_here(user: User, record: UserSession | None) -> Subscription | None:

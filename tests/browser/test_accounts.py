@@ -27,7 +27,8 @@ def sign_up(page, base: str) -> None:
 
 
 def sign_out(page, base: str) -> None:
-    page.click("button:has-text('Sign out')")
+    page.click(".user-menu summary")  # Sign out sits in the user menu
+    page.click(".user-menu button:has-text('Sign out')")
     page.wait_for_url(f"{base}/login")
     assert "You are signed out" in page.content()
 

@@ -20,14 +20,15 @@ def sign_in(page, base: str, name: str) -> None:
 
 
 def sign_out(page, base: str) -> None:
-    page.click("button:has-text('Sign out')")
+    page.click(".user-menu summary")  # Sign out sits in the user menu
+    page.click(".user-menu button:has-text('Sign out')")
     page.wait_for_url(f"{base}/login")
 
 
 def switch_to(page, name: str) -> None:
-    page.click("summary:has-text('Workspace:')")
-    page.select_option("select[name=workspace]", label=name)
-    page.click("form[action='/workspace'] button")
+    """One choice in the workspace menu switches."""
+    page.click(".workspace-switcher summary")
+    page.click(f".workspace-switcher button:has-text('{name}')")
     page.wait_for_selector(f"#current-workspace:has-text('{name}')")
 
 
