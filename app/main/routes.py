@@ -12,15 +12,28 @@ from app.main import bp
 @bp.get("/")
 @login_required
 def dashboard():
+    """The current workspace at a glance: its recent projects, what the person may start there,
+    and invitations waiting for an answer. Three queries beyond the session lookup."""
     from app.auth.web import current_session
+    from app.orgs import services as orgs
     from app.orgs import workspace
+    from app.permissions import Action, allowed
     from app.projects import queries as projects
 
     user = current_user._get_current_object()
     org, role = workspace.here(user, current_session())
     rows, total = projects.recent(user, org, role)
     return render_template(
-        "main/dashboard.html", user=user, workspace_org=org, projects=rows, projects_total=total
+        "main/dashboard.html",
+        user=user,
+        workspace_org=org,
+        role=role,
+        projects=rows,
+        projects_total=total,
+        can_create=org is None or allowed(role, Action.CREATE_PROJECT),
+        can_invite=allowed(role, Action.INVITE),
+        invitations=orgs.pending_for(user),
+        organizations=workspace.memberships(user),
     )
 
 
