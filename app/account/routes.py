@@ -38,6 +38,7 @@ def change_password():
 
     if not form.validate_on_submit():
         return page(_status(form))
+    after = setup.finished(keep=True) if reason else url_for("main.dashboard")
 
     def change() -> None:
         services.change_password(
@@ -55,7 +56,7 @@ def change_password():
         flash("Your password and security question are set. Welcome!", "success")
     else:
         flash("Your password has been changed. Other devices have been signed out.", "success")
-    return redirect(setup.finished() if reason else url_for("main.dashboard"), 303)
+    return redirect(after, 303)  # the rotation cleared the rest of the cookie session
 
 
 def _profile_page(form=None, status: int = 200, error: str | None = None):

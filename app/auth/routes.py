@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from app import audit
 from app.account import verification
 from app.auth import bp, recovery, recovery_link, services, throttle, web
-from app.auth.forms import AnswerForm, ForgotForm, LoginForm, SignupForm
+from app.auth.forms import AnswerForm, ForgotForm, LoginForm, SignupForm, proposed_username
 from app.extensions import db, limiter
 from app.models import User
 from app.urls import local_path
@@ -36,6 +36,7 @@ def signup():
     target = local_path(request.args.get("next"))
     if request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"][:254]  # an invitation's address, say
+        form.username.data = proposed_username(form.email.data)
     if not form.validate_on_submit():
         return _signup_page(form, target), _form_status(form)
     done = attempt(_register, form)

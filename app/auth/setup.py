@@ -71,6 +71,8 @@ def require_account_setup():
     return redirect(url_for(page))
 
 
-def finished() -> str:
-    """Where to go once the last step is done: the page the person was heading for."""
-    return local_path(session.pop(AFTER_SETUP, None)) or url_for("main.dashboard")
+def finished(keep: bool = False) -> str:
+    """Where to go once the last step is done: the page the person was heading for. `keep`
+    leaves it in the session (read it before a sign-in rotation, which clears the session)."""
+    target = session.get(AFTER_SETUP) if keep else session.pop(AFTER_SETUP, None)
+    return local_path(target) or url_for("main.dashboard")

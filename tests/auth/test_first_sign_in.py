@@ -126,6 +126,24 @@ def test_after_setting_up_the_person_goes_where_they_were_heading(app, newcomer)
     assert done.headers["Location"] == "/orgs"
 
 
+def test_the_page_heading_for_survives_the_password_step(app, newcomer):
+    newcomer(must_change=True)
+    grace = app.test_client()
+    grace.submit("/login?next=/projects", {"login": "grace", "password": GIVEN})
+    assert grace.get("/projects").headers["Location"] == "/account/password"
+    done = grace.submit(
+        "/account/password",
+        {
+            "current_password": GIVEN,
+            "new_password": OWN,
+            "new_password_confirm": OWN,
+            "security_question": QUESTION,
+            "security_answer": ANSWER,
+        },
+    )
+    assert done.headers["Location"] == "/projects"
+
+
 def test_administrators_are_not_made_to_add_a_question(client, make_user, login_as):
     root = make_user("root2", is_admin=True, security_question=None)
     root.security_answer_hash = None

@@ -30,7 +30,7 @@ def test_dashboard_shows_the_ten_most_recently_updated_projects(client, make_use
     db.session.commit()
     login_as(alice)
     html = client.get("/").get_data(as_text=True)
-    shown = re.findall(r'href="/projects/\d+">([^<]+)</a>', html)
+    shown = re.findall(r'href="/projects/\d+"[^>]*>([^<]+)</a>', html)
     assert shown == ["P00"] + [f"P{i:02d}" for i in range(1, 10)]
     assert '<a href="/projects">All projects (15)</a>' in html
 
