@@ -13,26 +13,25 @@ from app.main import bp
 @login_required
 def dashboard():
     """The current workspace at a glance: its recent projects, what the person may start there,
-    and invitations waiting for an answer. Three queries beyond the session lookup."""
+    and invitations waiting for an answer (app/main/queries.py: one query for the common case)."""
     from app.auth.web import current_session
-    from app.orgs import services as orgs
+    from app.main import queries
     from app.orgs import workspace
     from app.permissions import Action, allowed
-    from app.projects import queries as projects
 
     user = current_user._get_current_object()
     org, role = workspace.here(user, current_session())
-    rows, total = projects.recent(user, org, role)
+    found = queries.dashboard(user, org, role)
     return render_template(
         "main/dashboard.html",
         user=user,
         workspace_org=org,
         role=role,
-        projects=rows,
-        projects_total=total,
+        projects=found.rows,
+        projects_total=found.total,
+        invitations=found.invitations,
         can_create=org is None or allowed(role, Action.CREATE_PROJECT),
         can_invite=allowed(role, Action.INVITE),
-        invitations=orgs.pending_for(user),
         organizations=workspace.memberships(user),
     )
 
