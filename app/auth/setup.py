@@ -57,6 +57,17 @@ def pending_page(user: User) -> str | None:
     return QUESTION_PAGE if needs_question(user) else None
 
 
+@bp.app_context_processor
+def setup_context() -> dict:
+    """`account_setup_pending()` for the layout: hide the navigation while a step is pending
+    (templates/base.html checks must_change_password alone, which misses the question)."""
+
+    def pending() -> bool:
+        return bool(current_user.is_authenticated and pending_page(current_user))
+
+    return {"account_setup_pending": pending}
+
+
 @bp.before_app_request
 def require_account_setup():
     if request.endpoint is None or request.endpoint in ALWAYS_OPEN:

@@ -173,3 +173,21 @@ def test_forgot_password_tells_people_without_a_question_what_to_do(client, make
         # The same page for both: whether an account exists (or has a question) stays hidden.
         assert 'class="question"' in page
         assert "or you never chose one? Then no answer will work here" in page
+
+
+def test_the_layout_can_tell_a_pending_setup(app, newcomer):
+    from flask import render_template_string
+
+    newcomer(must_change=False)
+    grace = app.test_client()
+    login(grace, "grace", GIVEN)
+    with grace:
+        grace.get("/account/security-question")
+        assert render_template_string("{{ account_setup_pending() }}") == "True"
+    grace.submit(
+        "/account/security-question",
+        {"current_password": GIVEN, "security_question": QUESTION, "security_answer": ANSWER},
+    )
+    with grace:
+        grace.get("/")
+        assert render_template_string("{{ account_setup_pending() }}") == "False"
