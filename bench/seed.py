@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 BENCH_PASSWORD = "bench admin password 2026"
+BENCH_QUESTION, BENCH_ANSWER = "What was the name of your first pet?", "a bench goldfish"
 USERS, SESSIONS, EVENTS, DAYS = 100_000, 300_000, 1_000_000, 400
 LIVE_SHARE = 0.6
 SYLLABLES = ("ka", "lo", "mir", "tan", "vel", "su", "ro", "ben", "di", "gor")
@@ -70,7 +71,8 @@ ACTIONS = (
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0"
 
 
-def build(now: datetime, password_hash: str, rng: random.Random):
+def build(now: datetime, hashes: tuple[str, str], rng: random.Random):
+    password_hash, answer_hash = hashes
     start = now - timedelta(days=DAYS)
     users, live_count = [], [0] * (USERS + 1)
     sessions = []
@@ -132,6 +134,10 @@ def build(now: datetime, password_hash: str, rng: random.Random):
                 live_count[uid],
                 created,
                 login,
+                # every account has a recovery question, as sign-up makes it; one without is
+                # sent to choose one before any page (app/auth/setup.py)
+                BENCH_QUESTION,
+                answer_hash,
             )
         )
     weights = [w for _, w in ACTIONS]
@@ -174,6 +180,8 @@ USER_COLUMNS = (
     "open_sessions",
     "created_at",
     "last_login_at",
+    "security_question",
+    "security_answer_hash",
 )
 SESSION_COLUMNS = (
     "id",
@@ -281,7 +289,7 @@ def _sqlite(value):
     return value
 
 
-def migrate(url: str) -> str:
+def migrate(url: str) -> tuple[str, str]:
     from flask_migrate import upgrade
 
     from app import create_app, passwords
@@ -294,9 +302,9 @@ def migrate(url: str) -> str:
         upgrade()
         if db.session.execute(db.text("SELECT count(*) FROM users")).scalar():
             raise SystemExit("The database already has users: give an empty one.")
-        digest = passwords.hash_password(BENCH_PASSWORD)
+        digests = passwords.hash_password(BENCH_PASSWORD), passwords.hash_answer(BENCH_ANSWER)
         db.engine.dispose()
-    return digest
+    return digests
 
 
 def main() -> None:
@@ -307,9 +315,9 @@ def main() -> None:
     if url.startswith("sqlite:///") and os.path.exists(url.removeprefix("sqlite:///")):
         raise SystemExit("That SQLite file exists already: give a new path.")
     began = time.perf_counter()
-    digest = migrate(url)
+    digests = migrate(url)
     now = datetime.now(UTC)
-    data = build(now, digest, random.Random(parser.parse_args().seed))
+    data = build(now, digests, random.Random(parser.parse_args().seed))
     built = time.perf_counter()
     (load_postgres if url.startswith("postgresql") else load_sqlite)(url, data)
     done = time.perf_counter()

@@ -53,3 +53,24 @@ class SecurityQuestionForm(FlaskForm):
         )
         if problem:
             raise ValidationError(problem)
+
+
+class FirstPasswordForm(ChangePasswordForm):
+    """The forced change of an account an administrator created: its own password and, in the
+    same step, the security question it never had."""
+
+    security_question = text_field(
+        "Security question", 200, render_kw={"list": "security-questions"}
+    )
+    security_answer = PasswordField(
+        "Answer",
+        [DataRequired(message="Enter an answer."), Length(max=200), plain_text],
+        render_kw={"autocomplete": "off"},
+    )
+
+    def validate_security_answer(self, field) -> None:
+        problem = passwords.answer_problem(
+            field.data, current_user.username, current_user.email or "", self.new_password.data
+        )
+        if problem:
+            raise ValidationError(problem)

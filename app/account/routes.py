@@ -5,11 +5,17 @@ from flask_login import current_user, login_required
 
 from app import mail
 from app.account import bp, services, verification
-from app.account.forms import ChangePasswordForm, ProfileForm, SecurityQuestionForm
-from app.auth import sessions, web
+from app.account.forms import (
+    ChangePasswordForm,
+    FirstPasswordForm,
+    ProfileForm,
+    SecurityQuestionForm,
+)
+from app.auth import sessions, setup, web
 from app.auth.services import QUESTIONS
 from app.errors import render_error
 from app.extensions import db
+from app.formatting import counted
 from app.web import attempt
 
 
@@ -20,24 +26,37 @@ def _status(form) -> int:
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    form = ChangePasswordForm()
-    page = "account/password.html"
-    if not form.validate_on_submit():
-        return render_template(page, form=form), _status(form)
     user = current_user._get_current_object()
+    reason = setup.password_reason(user)
+    form = FirstPasswordForm() if reason is setup.Reason.NEW_ACCOUNT else ChangePasswordForm()
+
+    def page(status: int):
+        html = render_template(
+            "account/password.html", form=form, reason=reason, questions=QUESTIONS
+        )
+        return html, status
+
+    if not form.validate_on_submit():
+        return page(_status(form))
+    after = setup.finished(keep=True) if reason else url_for("main.dashboard")
 
     def change() -> None:
         services.change_password(
             user, form.current_password.data, form.new_password.data, keep=web.current_session()
         )
+        if isinstance(form, FirstPasswordForm):
+            services.set_question(user, form.security_question.data, form.security_answer.data)
         web.rotate(user)
 
     done = attempt(change)
     if not done.ok:
         done.flash(form)
-        return render_template(page, form=form), done.status
-    flash("Your password has been changed. Other devices have been signed out.", "success")
-    return redirect(url_for("main.dashboard"), 303)
+        return page(done.status)
+    if reason is setup.Reason.NEW_ACCOUNT:
+        flash("Your password and security question are set. Welcome!", "success")
+    else:
+        flash("Your password has been changed. Other devices have been signed out.", "success")
+    return redirect(after, 303)  # the rotation cleared the rest of the cookie session
 
 
 def _profile_page(form=None, status: int = 200, error: str | None = None):
@@ -112,10 +131,17 @@ def confirm_email(token: str):
 @login_required
 def security_question():
     user = current_user._get_current_object()
+    forced = setup.needs_question(user)
     form = SecurityQuestionForm(security_question=user.security_question)
-    page = "account/security_question.html"
+
+    def page(status: int):
+        html = render_template(
+            "account/security_question.html", form=form, questions=QUESTIONS, forced=forced
+        )
+        return html, status
+
     if not form.validate_on_submit():
-        return render_template(page, form=form, questions=QUESTIONS), _status(form)
+        return page(_status(form))
     done = attempt(
         services.change_question,
         user,
@@ -125,7 +151,10 @@ def security_question():
     )
     if not done.ok:
         done.flash(form)
-        return render_template(page, form=form, questions=QUESTIONS), done.status
+        return page(done.status)
+    if forced:
+        flash("Your security question is set.", "success")
+        return redirect(setup.finished(), 303)
     flash("Your security question has been changed.", "success")
     return redirect(url_for(".profile"), 303)
 
@@ -155,5 +184,5 @@ def revoke_others():
         current_user._get_current_object(), keep=web.current_session()
     )
     db.session.commit()
-    flash(f"Signed out {count} other session(s).", "success")
+    flash(f"Signed out {counted(count, 'other session')}.", "success")
     return redirect(url_for(".session_list"), 303)

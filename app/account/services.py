@@ -65,6 +65,11 @@ def update_profile(user: User, display_name: str, email: str, current: str | Non
 
 def change_question(user: User, current: str, question: str, answer: str) -> None:
     check_current_password(user, current)
+    set_question(user, question, answer)
+
+
+def set_question(user: User, question: str, answer: str) -> None:
+    """The question and the hash of its answer; the caller has checked who is asking."""
     user.security_question = question
     user.security_answer_hash = passwords.hash_answer(answer)
     user.recovery_failures = 0

@@ -6,28 +6,15 @@ from flask_login import current_user, login_required
 from app import audit
 from app.account import verification
 from app.auth import bp, recovery, recovery_link, services, throttle, web
-from app.auth.forms import AnswerForm, ForgotForm, LoginForm, SignupForm
+from app.auth.forms import AnswerForm, ForgotForm, LoginForm, SignupForm, proposed_username
 from app.extensions import db, limiter
 from app.models import User
 from app.urls import local_path
 from app.web import attempt
 
-# Reachable while a password change is forced on the signed-in account.
-OPEN_DURING_FORCED_CHANGE = {"account.change_password", "auth.logout", "static", "main.healthz"}
-
-
-# The first step of every request (registered before any other), so that the session lookup
-# brings the settings' revision before anything reads a setting.
+# The first step of every request (registered before any other, setup's gate included), so
+# that the session lookup brings the settings' revision before anything reads a setting.
 bp.before_app_request(web.keep_session_up)
-
-
-@bp.before_app_request
-def require_password_change():
-    if request.endpoint in OPEN_DURING_FORCED_CHANGE or request.endpoint is None:
-        return None
-    if current_user.is_authenticated and current_user.must_change_password:
-        return redirect(url_for("account.change_password"))
-    return None
 
 
 def _form_status(form) -> int:
@@ -50,22 +37,27 @@ def signup():
     if not settings.get("registration_open"):
         return render_template("auth/registration_closed.html"), 403
     form = SignupForm()
+    target = local_path(request.args.get("next"))
     if request.method == "GET" and request.args.get("email"):
-        form.email.data = request.args["email"][:254]
+        form.email.data = request.args["email"][:254]  # an invitation's address, say
+        form.username.data = proposed_username(form.email.data)
     if not form.validate_on_submit():
-        return render_template(
-            "auth/signup.html", form=form, questions=services.QUESTIONS
-        ), _form_status(form)
+        return _signup_page(form, target), _form_status(form)
     done = attempt(_register, form)
     if not done.ok:
         done.flash(form)
-        page = render_template("auth/signup.html", form=form, questions=services.QUESTIONS)
-        return page, done.status
+        return _signup_page(form, target), done.status
     user, sent = done.value
     flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
     if sent:
         flash(f"We sent a link to {user.email} to verify your address.", "info")
-    return redirect(local_path(request.args.get("next")) or url_for("main.dashboard"), 303)
+    return redirect(target or url_for("main.dashboard"), 303)
+
+
+def _signup_page(form: SignupForm, target: str | None) -> str:
+    return render_template(
+        "auth/signup.html", form=form, questions=services.QUESTIONS, next_path=target
+    )
 
 
 def _register(form: SignupForm) -> tuple[User, bool]:
@@ -99,13 +91,19 @@ def login():
     if current_user.is_authenticated:
         return redirect(target or url_for("main.dashboard"))
     form = LoginForm()
+    if request.method == "GET" and request.args.get("login"):
+        form.login.data = request.args["login"][:254]  # "Sign in now" after a recovery
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), _form_status(form)
+        page = render_template("auth/login.html", form=form, next_path=target)
+        return page, _form_status(form)
     user = services.authenticate(form.login.data, form.password.data)
     if user is None:
         db.session.commit()
         g.login_failed = True
-        return render_template("auth/login.html", form=form, failed=services.FAILED), 401
+        page = render_template(
+            "auth/login.html", form=form, failed=services.FAILED, next_path=target
+        )
+        return page, 401
     web.sign_in(user, remember=form.remember.data)
     db.session.commit()
     flash(f"Signed in as {user.username}.", "success")

@@ -12,15 +12,27 @@ from app.main import bp
 @bp.get("/")
 @login_required
 def dashboard():
+    """The current workspace at a glance: its recent projects, what the person may start there,
+    and invitations waiting for an answer (app/main/queries.py: one query for the common case)."""
     from app.auth.web import current_session
+    from app.main import queries
     from app.orgs import workspace
-    from app.projects import queries as projects
+    from app.permissions import Action, allowed
 
     user = current_user._get_current_object()
     org, role = workspace.here(user, current_session())
-    rows, total = projects.recent(user, org, role)
+    found = queries.dashboard(user, org, role)
     return render_template(
-        "main/dashboard.html", user=user, workspace_org=org, projects=rows, projects_total=total
+        "main/dashboard.html",
+        user=user,
+        workspace_org=org,
+        role=role,
+        projects=found.rows,
+        projects_total=found.total,
+        invitations=found.invitations,
+        can_create=org is None or allowed(role, Action.CREATE_PROJECT),
+        can_invite=allowed(role, Action.INVITE),
+        organizations=workspace.memberships(user),
     )
 
 

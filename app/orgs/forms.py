@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
@@ -91,12 +92,27 @@ class OrgDetailsForm(FlaskForm):
         phone_rule(self, field)
 
 
+def suggest_slug(name: str) -> str:
+    """A short name from a full name, as static/js/slug.js proposes it while the person types:
+    "Acme Corp!" -> "acme-corp", "Équipe Zürich" -> "equipe-zurich"."""
+    bare = re.sub("[\u0300-\u036f]", "", unicodedata.normalize("NFKD", name))  # accents off
+    words = re.sub(r"[^a-z0-9]+", "-", bare.lower()).strip("-")
+    return words[:40].rstrip("-")
+
+
 class NewOrgForm(OrgDetailsForm):
     slug = StringField(
         "Short name (used in links)",
         [DataRequired(message="Choose a short name."), Length(max=40), plain_text, slug_rule],
         filters=[lower],
     )
+
+    def validate(self, extra_validators=None) -> bool:
+        # Left empty (no script, or cleared on purpose): the one made from the full name, which
+        # the page said would be used; any problem with it is shown in the field.
+        if not self.slug.data and isinstance(self.name.data, str):
+            self.slug.data = suggest_slug(self.name.data)
+        return super().validate(extra_validators)
 
 
 class InviteForm(FlaskForm):

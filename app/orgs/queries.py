@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import functools
+
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from app.errors import NotFound
 from app.extensions import db, utcnow
 from app.models import Invitation, Membership, Organization, Role, User
+from app.models.user import name_key
 from app.permissions import Action, require
 
 ROLE_ORDER = {Role.OWNER: 0, Role.MAINTAINER: 1, Role.SUPERVISOR: 2, Role.WORKER: 3}
@@ -89,3 +92,28 @@ def invitation_for_mail(invitation: Invitation) -> Invitation:
 
 def is_expired(invitation: Invitation) -> bool:
     return invitation.expires_at <= utcnow()
+
+
+@functools.cache
+def _waiting_query() -> Select:
+    """Built once: on the dashboard, building the statement cost more than running it."""
+    return (
+        select(Organization.name.label("org_name"), Invitation.role, Invitation.expires_at)
+        .join(Organization, Organization.id == Invitation.organization_id)
+        .where(
+            Invitation.email_key == bindparam("email_key"),
+            Invitation.accepted_at.is_(None),
+            Invitation.declined_at.is_(None),
+            Invitation.expires_at > bindparam("now", type_=Invitation.expires_at.type),
+        )
+        .order_by(Invitation.created_at.desc())
+    )
+
+
+def waiting_for(user: User) -> list[Row]:
+    """The invitations waiting for the user's answer as plain rows (org_name, role, expires_at),
+    for the dashboard's notice: one query, no objects. The list page uses services.pending_for."""
+    if not user.email:
+        return []
+    params = {"email_key": name_key(user.email), "now": utcnow()}
+    return list(db.session.execute(_waiting_query(), params).all())

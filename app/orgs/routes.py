@@ -9,7 +9,7 @@ from app import mail
 from app.auth.web import current_session
 from app.extensions import db
 from app.models import Role, User
-from app.orgs import bp, queries, services, workspace
+from app.orgs import bp, page, queries, services, workspace
 from app.orgs.forms import (
     ConfirmSlugForm,
     InviteForm,
@@ -19,7 +19,7 @@ from app.orgs.forms import (
     TransferForm,
     WorkspaceForm,
 )
-from app.permissions import ASSIGNABLE_BY, Action, allowed, require
+from app.permissions import Action, require
 from app.urls import local_path
 from app.web import attempt
 
@@ -56,49 +56,30 @@ def new():
     form = NewOrgForm()
     if not form.validate_on_submit():
         return render_template("orgs/new.html", form=form), 422 if form.is_submitted() else 200
-    done = attempt(services.create, _me(), form.slug.data, _details(form))
+    done = attempt(_create_and_switch, form)
     if not done.ok:
         done.flash(form)
         return render_template("orgs/new.html", form=form), done.status
     org = done.value
-    flash(f"{org.name} is ready. You are its owner.", "success")
+    flash(f"{org.name} is ready and is now your current workspace. You are its owner.", "success")
     return _show(org.slug)
 
 
-def render_org_page(org, role, status: int = 200, **forms):
-    me = _me()
-    invite_form = forms.get("invite_form") or InviteForm()
-    invite_form.role.choices = [
-        c for c in invite_form.role.choices if allowed(role, Action.INVITE, Role(c[0]))
-    ]
-    transfer_form = forms.get("transfer_form") or TransferForm()
-    members = queries.members(org)
-    transfer_form.new_owner.choices = [
-        (str(u.id), f"{u.display_name} ({u.username})") for u, r in members if r is Role.MAINTAINER
-    ]
-    can = {action.name: allowed(role, action) for action in Action}
-    return render_template(
-        "orgs/show.html",
-        org=org,
-        role=role,
-        me=me,
-        members=members,
-        can=can,
-        invitations=(queries.pending_invitations(org) if can["INVITE"] else []),
-        assignable=ASSIGNABLE_BY.get(role, frozenset()),
-        is_expired=queries.is_expired,
-        invite_form=invite_form,
-        transfer_form=transfer_form,
-        delete_form=forms.get("delete_form") or ConfirmSlugForm(),
-        role_error=forms.get("role_error"),
-    ), status
+def _create_and_switch(form: NewOrgForm):
+    """Create the organization and make it this session's workspace, in one transaction (as
+    accepting an invitation does): the next thing a new owner does is work in it."""
+    org = services.create(_me(), form.slug.data, _details(form))
+    record = current_session()
+    if record is not None:
+        record.workspace_org_id = org.id
+    return org
 
 
 @bp.get("/orgs/<slug>")
 @login_required
 def show(slug: str):
     org, role = queries.org_for_viewer(slug, _me())
-    return render_org_page(org, role)
+    return page.render(org, role)
 
 
 @bp.route("/orgs/<slug>/edit", methods=["GET", "POST"])
@@ -116,12 +97,13 @@ def edit(slug: str):
     return _show(org.slug)
 
 
-def _deliver(invitation, token: str) -> None:
+def _deliver(org, invitation, token: str) -> None:
     """Say the mail is on its way (the service queued it), or show the link once without mail."""
     if not mail.configured():
+        page.keep_new_link(org, invitation.email, mail.invitation_link(token))
         flash(
-            f"Mail is not set up on this site: pass this link to {invitation.email} "
-            f"yourself (it is shown only now): {mail.invitation_link(token)}",
+            f"Invitation ready for {invitation.email}. This site does not send mail: copy the "
+            "link below and pass it on yourself. It is shown only now.",
             "warning",
         )
         return
@@ -134,10 +116,10 @@ def invite(slug: str):
     org, role = queries.org_for_viewer(slug, _me())
     form = InviteForm()
     if not form.validate_on_submit():
-        return render_org_page(org, role, 422, invite_form=form)
+        return page.render(org, role, 422, invite_form=form)
     done = attempt(services.invite, org, _me(), form.email.data, Role(form.role.data)).flash()
     if done.ok:
-        _deliver(*done.value)
+        _deliver(org, *done.value)
     return _show(org.slug)
 
 
@@ -147,7 +129,7 @@ def resend_invitation(slug: str, invitation_id: int):
     org, _ = queries.org_for_viewer(slug, _me())
     done = attempt(services.resend, org, _me(), invitation_id).flash()
     if done.ok:
-        _deliver(*done.value)
+        _deliver(org, *done.value)
     return _show(org.slug)
 
 
@@ -167,13 +149,13 @@ def change_role(slug: str, user_id: int):
     org, role = queries.org_for_viewer(slug, _me())
     form = RoleForm()
     if not form.validate_on_submit():
-        return render_org_page(
-            org, role, 422, role_error=(user_id, "Choose maintainer, supervisor or worker.")
+        return page.render(
+            org, role, 422, role_error=(user_id, "Choose Maintainer, Supervisor or Worker.")
         )
     done = attempt(services.change_role, org, _me(), user_id, Role(form.role.data)).flash()
     if done.ok:
         member = db.session.get_one(User, user_id)
-        flash(f"{member.display_name} is now {done.value.role}.", "success")
+        flash(f"{member.display_name}’s role is now {Role(done.value.role).title()}.", "success")
     return _show(org.slug)
 
 
@@ -206,12 +188,12 @@ def transfer(slug: str):
     if not form.validate_on_submit() or not (form.new_owner.data or "").isdigit():
         if not form.new_owner.errors:
             form.new_owner.errors = ["Choose the new owner."]
-        return render_org_page(org, role, 422, transfer_form=form)
+        return page.render(org, role, 422, transfer_form=form)
     done = attempt(
         services.transfer, org, _me(), int(form.new_owner.data), form.confirm_slug.data
     ).flash()
     if done.ok:
-        flash(f"{done.value.display_name} now owns {org.name}; you are a maintainer.", "success")
+        flash(f"{done.value.display_name} now owns {org.name}; you are a Maintainer.", "success")
     return _show(org.slug)
 
 
@@ -222,7 +204,7 @@ def delete(slug: str):
     role = require(_me(), org, Action.DELETE_ORG)
     form = ConfirmSlugForm()
     if not form.validate_on_submit():
-        return render_org_page(org, role, 422, delete_form=form)
+        return page.render(org, role, 422, delete_form=form)
     name = org.name
     if not attempt(services.delete_org, org, _me(), form.confirm_slug.data).flash().ok:
         return _show(slug)

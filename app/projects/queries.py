@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 
 from app.extensions import db
 from app.models import Organization, Project, ProjectAssignee, Role, User
@@ -30,7 +30,7 @@ _ORDERS = {
 }
 
 
-def _visible(user: User, org: Organization | None, role: Role | None) -> tuple[str, dict] | None:
+def visibility(user: User, org: Organization | None, role: Role | None) -> tuple[str, dict] | None:
     """Which projects of a workspace `user` may see (SPEC §5): the kind of query, and its
     parameters; None for none at all."""
     if org is None:
@@ -44,20 +44,26 @@ def _visible(user: User, org: Organization | None, role: Role | None) -> tuple[s
 
 
 @functools.cache
-def _visible_query(kind: str) -> Select:
-    """The visible projects as SQL, the person and organization as bound parameters."""
-    query = select(Project)
+def visible_condition(kind: str) -> ColumnElement[bool]:
+    """The visible projects of a kind as a condition on Project, the person and organization
+    as bound parameters: a WHERE for the lists, an ON for the dashboard's outer join."""
     if kind == "personal":
-        return query.where(Project.personal_owner_id == bindparam("user_id"))
-    query = query.where(Project.organization_id == bindparam("org_id"))
+        return Project.personal_owner_id == bindparam("user_id")
+    in_org = Project.organization_id == bindparam("org_id")
     if kind == "all":
-        return query
+        return in_org
     assigned: ColumnElement[bool] = exists().where(
         ProjectAssignee.project_id == Project.id, ProjectAssignee.user_id == bindparam("user_id")
     )
     if kind == "supervised":
         assigned = or_(assigned, Project.created_by_id == bindparam("user_id"))
-    return query.where(assigned)
+    return and_(in_org, assigned)
+
+
+@functools.cache
+def _visible_query(kind: str) -> Select:
+    """The visible projects as SQL, the person and organization as bound parameters."""
+    return select(Project).where(visible_condition(kind))
 
 
 @functools.cache
@@ -104,22 +110,23 @@ def page(
 ) -> Page:
     """One page of the visible projects, newest first, with assignees: two queries (three on a
     page past the last, which counts on its own)."""
-    visible = _visible(user, org, role)
+    visible = visibility(user, org, role)
     projects, total = _slice(visible, "created", per_page, (number - 1) * per_page)
     if total is None:  # a page past the last: count on its own
         total = _count(visible)
-    return Page(_rows(user, role, projects), number, per_page, number * per_page < total, total)
+    rows = with_assignees(user, role, projects)
+    return Page(rows, number, per_page, number * per_page < total, total)
 
 
 def recent(
     user: User, org: Organization | None, role: Role | None, limit: int = RECENT
 ) -> tuple[list[Row], int]:
     """The most recently updated visible projects and how many are visible in all."""
-    projects, total = _slice(_visible(user, org, role), "updated", limit)
-    return _rows(user, role, projects), total or 0
+    projects, total = _slice(visibility(user, org, role), "updated", limit)
+    return with_assignees(user, role, projects), total or 0
 
 
-def _rows(user: User, role: Role | None, projects: list[Project]) -> list[Row]:
+def with_assignees(user: User, role: Role | None, projects: list[Project]) -> list[Row]:
     """Rows with their assignees, fetched in one query keyed by the projects' ids."""
     rows = {p.id: Row(p, can_manage=can_manage_project(user, p, role)) for p in projects}
     if rows:

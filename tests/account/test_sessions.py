@@ -120,7 +120,33 @@ def test_after_disable(victim, stolen):
     assert refused(stolen)
 
 
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+SAFARI_PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
+
+
 def test_sessions_page_lists_this_device(app, client, stolen):
     html = client.get("/account/sessions").get_data(as_text=True)
-    assert "this device" in html and "Sign out all other sessions" in html
+    assert "this device" in html and "1 active session:" in html
+    assert "Sign out all other sessions" not in html, "there is no other session"
     assert client.get("/account/sessions").headers["Cache-Control"] == "no-store"
+
+
+def test_sessions_show_devices_and_times_people_read(client, victim, factory):
+    record = factory.sign_in(client, victim)
+    record.user_agent = FIREFOX
+    other, _ = factory.session_for(victim)
+    other.user_agent = SAFARI_PHONE
+    other.last_seen_at = utcnow() - timedelta(minutes=30)  # within the idle timeout
+    db.session.commit()
+    html = client.get("/account/sessions").get_data(as_text=True)
+    assert "2 active sessions:" in html and "session(s)" not in html
+    assert f'<span title="{FIREFOX}">Firefox 120 on Linux</span> <mark>this device</mark>' in html
+    assert "Mobile Safari 17 on iOS" in html
+    assert ">30 minutes ago</time>" in html
+    response = client.submit("/account/sessions/revoke-others", page="/account/sessions")
+    assert response.status_code == 303
+    flashed = client.get("/account/sessions").get_data(as_text=True)
+    assert "Signed out 1 other session." in flashed and "1 active session:" in flashed

@@ -79,7 +79,10 @@ def test_temporary_password_forces_a_change_and_works_once(client, make_user):
     for path in ("/", "/account", "/account/sessions", "/account/security-question"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"] == "/account/password"
-    assert client.get("/account/password").status_code == 200
+    page = client.get("/account/password").get_data(as_text=True)
+    assert "<h1>Choose a new password</h1>" in page
+    assert "You signed in with the temporary password from account recovery." in page
+    assert 'name="security_question"' not in page, "the question is known already"
     # The temporary password cannot be kept.
     kept = client.submit(
         "/account/password",
@@ -206,3 +209,14 @@ def test_recovery_of_a_signed_in_users_open_sessions_is_audited(client, make_use
 def test_recovery_pages_are_reachable_anonymously(client, path):
     client.submit("/forgot", {"login": "someone"})
     assert client.get(path).status_code == 200
+
+
+def test_sign_in_now_fills_in_the_account_name(client, make_user):
+    make_user(username="Forgetful")
+    start(client, "forgetful@example.com")
+    response = client.submit("/forgot/answer", {"answer": ANSWER})
+    html = response.get_data(as_text=True)
+    assert '<a href="/login?login=Forgetful" role="button">Sign in now</a>' in html
+    assert 'data-copy="#temporary-password"' in html, "a copy button for the password"
+    login_page = client.get("/login?login=Forgetful").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="login"[^>]*value="Forgetful"', login_page)

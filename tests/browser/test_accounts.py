@@ -68,7 +68,8 @@ def test_recovery_with_temporary_password_and_forced_change(page, live_server):
     temporary = page.inner_text("#temporary-password").strip()
     assert re.fullmatch(r"[A-Za-z0-9_-]{22,}", temporary)
     page.click("text=Sign in now")
-    page.wait_for_url(f"{base}/login")
+    page.wait_for_url(f"{base}/login?login=marie.curie")
+    assert page.input_value("#login") == "marie.curie", "the name is filled in"
     sign_in(page, base, "marie.curie", temporary)
     page.wait_for_url(re.compile(r".*/account/password$"))
     page.goto(f"{base}/account")
@@ -77,7 +78,7 @@ def test_recovery_with_temporary_password_and_forced_change(page, live_server):
     page.fill("#new_password", NEW_PASSWORD)
     page.fill("#new_password_confirm", NEW_PASSWORD)
     page.click("button:has-text('Change password')")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/account")  # the page asked for during the forced change
     assert "Your password has been changed" in page.content()
     sign_out(page, base)
     sign_in(page, base, "marie.curie", NEW_PASSWORD)

@@ -42,7 +42,13 @@ def test_invitation_token_is_long_random_and_stored_hashed(client, make_user, ma
     login_as(alice)
     response, token = invite(client)
     assert token is not None, "without mail the inviter sees the link once"
-    assert "pass this link to bob@example.com" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Invitation link for bob@example.com" in html
+    # shown as a link with a copy button, not as text in a message
+    assert (
+        f'id="new-invitation-link" href="http://gatehouse.example.com/invitations/{token}"' in html
+    )
+    assert 'data-copy="#new-invitation-link"' in html
     invitation = db.session.scalar(select(Invitation))
     assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in invitation.token_hash
@@ -214,7 +220,10 @@ def test_a_new_person_signs_up_and_lands_in_the_organization(client, make_user, 
     page = client.get(f"/invitations/{token}").get_data(as_text=True)
     assert "Sign up" in page and "/signup?email=newcomer@example.com&amp;next=/invitations/" in page
     signup = f"/signup?email=newcomer%40example.com&next=/invitations/{token}"
-    assert 'value="newcomer@example.com"' in client.get(signup).get_data(as_text=True)
+    form = client.get(signup).get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="email"[^>]*value="newcomer@example.com"', form)
+    assert "you will go straight back to the invitation to join" in form
+    assert f'href="/login?next=/invitations/{token}">Sign in</a>' in form
     response = client.submit(
         signup,
         {

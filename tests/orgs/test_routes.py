@@ -53,6 +53,71 @@ def test_create_organization_makes_the_creator_owner(client, make_user, login_as
     assert "Acme Laboratory" in page and "We test things." in page and "owner" in page
 
 
+def test_creating_an_organization_makes_it_the_current_workspace(client, make_user, login_as):
+    alice = make_user("alice")
+    record = login_as(alice)
+    response = client.submit("/orgs/new", ORG_FORM, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Acme Laboratory is ready and is now your current workspace." in html
+    assert 'id="current-workspace">Acme Laboratory' in html
+    db.session.expire_all()
+    org = db.session.scalar(select(Organization))
+    assert db.session.get(UserSession, record.id).workspace_org_id == org.id
+
+
+def test_the_new_organization_page_proposes_the_short_name_with_our_script(
+    client, make_user, login_as
+):
+    login_as(make_user("alice"))
+    html = client.get("/orgs/new").get_data(as_text=True)
+    assert '<script src="/static/js/slug.js" defer></script>' in html
+    assert html.index('id="name"') < html.index('id="slug"'), "the full name comes first"
+
+
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("Acme Corp!", "acme-corp"),
+        ("  Équipe Zürich  ", "equipe-zurich"),
+        ("Tokyo 東京 Lab", "tokyo-lab"),
+        ("A" * 60, "a" * 40),
+        ("x" * 39 + " y", "x" * 39),
+    ],
+)
+def test_suggest_slug(name, slug):
+    from app.orgs.forms import suggest_slug
+
+    assert suggest_slug(name) == slug
+
+
+def test_an_empty_short_name_is_made_from_the_full_name(client, make_user, login_as):
+    login_as(make_user("alice"))
+    response = client.submit("/orgs/new", {"slug": "", "name": "Acme Corp!"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/orgs/acme-corp")
+    assert db.session.scalar(select(Organization.slug)) == "acme-corp"
+
+
+@pytest.mark.parametrize(
+    "name, message", [("!!", "Choose a short name."), ("Me", "3–40"), ("Admin", "reserved")]
+)
+def test_a_short_name_that_cannot_be_made_is_asked_for(client, make_user, login_as, name, message):
+    login_as(make_user("alice"))
+    response = client.submit("/orgs/new", {"slug": "", "name": name})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert count(Organization) == 0
+
+
+def test_a_taken_suggestion_is_shown_in_the_field(client, make_user, make_org, login_as):
+    make_org(owner=make_user("bob"), slug="acme-corp")
+    login_as(make_user("alice"))
+    response = client.submit("/orgs/new", {"slug": "", "name": "Acme Corp"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "already taken" in html
+    assert 'value="acme-corp"' in html, "the short name tried is in the field, to edit"
+    assert count(Organization) == 1
+
+
 @pytest.mark.parametrize(
     "slug, message",
     [

@@ -196,7 +196,7 @@ def add_projects(org, creator, n, start=0):
 def project_names(html: str) -> list[str]:
     import re
 
-    return re.findall(r'href="/projects/\d+">(P\d{3})</a>', html)
+    return re.findall(r'href="/projects/\d+"[^>]*>(P\d{3})</a>', html)
 
 
 def in_org(client, make_user, make_org, login_as, role=None):
