@@ -60,7 +60,7 @@ def pending_page(user: User) -> str | None:
 @bp.app_context_processor
 def setup_context() -> dict:
     """`account_setup_pending()` for the layout: hide the navigation while a step is pending
-    (templates/base.html checks must_change_password alone, which misses the question)."""
+    (templates/base.html and _user_menu.html)."""
 
     def pending() -> bool:
         return bool(current_user.is_authenticated and pending_page(current_user))

@@ -26,7 +26,8 @@ def sign_in(page, base: str, name: str, password: str = PASSWORD) -> None:
 
 
 def sign_out(page, base: str) -> None:
-    page.click("button:has-text('Sign out')")
+    page.click(".user-menu summary")  # Sign out sits in the user menu
+    page.click(".user-menu button:has-text('Sign out')")
     page.wait_for_url(f"{base}/login")
 
 
