@@ -12,9 +12,12 @@ from app.models import User
 from app.urls import local_path
 from app.web import attempt
 
-# The first step of every request (registered before any other, setup's gate included), so
-# that the session lookup brings the settings' revision before anything reads a setting.
-bp.before_app_request(web.keep_session_up)
+
+@bp.record_once
+def _session_upkeep_first(state) -> None:
+    """The first step of every request, ahead of the rate limits and setup's gate too, so that
+    the session lookup brings the settings' revision before anything reads a setting."""
+    state.app.before_request_funcs.setdefault(None, []).insert(0, web.keep_session_up)
 
 
 def _form_status(form) -> int:

@@ -41,9 +41,10 @@ def keep_session_up() -> None:
       new cookie (SECURITY 21): the old cookie stops working, the person stays signed in;
     - otherwise last seen moves on, at most once a minute.
     """
-    if "sid" not in session:
-        return
-    current_user._get_current_object()  # runs the loader once for this request
+    if "sid" in session:
+        current_user._get_current_object()  # runs the loader, if nothing before did
+    # The loader may have run earlier in the request (a rate limit's key) and cleared an
+    # expired session's cookie; what it found is kept on g either way.
     found: sessions.Found | None = g.pop("session_upkeep", None)
     if found is None:
         return
