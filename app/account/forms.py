@@ -36,8 +36,9 @@ class ProfileForm(FlaskForm):
     )
 
 
-class SecurityQuestionForm(FlaskForm):
-    current_password = password_field("Current password", "current-password")
+class _QuestionFields:
+    """A security question and its answer; the answer may not repeat the password beside it."""
+
     security_question = text_field(
         "Security question", 200, render_kw={"list": "security-questions"}
     )
@@ -47,30 +48,27 @@ class SecurityQuestionForm(FlaskForm):
         render_kw={"autocomplete": "off"},
     )
 
+    def password_beside(self) -> str:
+        raise NotImplementedError
+
     def validate_security_answer(self, field) -> None:
         problem = passwords.answer_problem(
-            field.data, current_user.username, current_user.email or "", self.current_password.data
+            field.data, current_user.username, current_user.email or "", self.password_beside()
         )
         if problem:
             raise ValidationError(problem)
 
 
-class FirstPasswordForm(ChangePasswordForm):
+class SecurityQuestionForm(_QuestionFields, FlaskForm):
+    current_password = password_field("Current password", "current-password")
+
+    def password_beside(self) -> str:
+        return self.current_password.data
+
+
+class FirstPasswordForm(_QuestionFields, ChangePasswordForm):
     """The forced change of an account an administrator created: its own password and, in the
     same step, the security question it never had."""
 
-    security_question = text_field(
-        "Security question", 200, render_kw={"list": "security-questions"}
-    )
-    security_answer = PasswordField(
-        "Answer",
-        [DataRequired(message="Enter an answer."), Length(max=200), plain_text],
-        render_kw={"autocomplete": "off"},
-    )
-
-    def validate_security_answer(self, field) -> None:
-        problem = passwords.answer_problem(
-            field.data, current_user.username, current_user.email or "", self.new_password.data
-        )
-        if problem:
-            raise ValidationError(problem)
+    def password_beside(self) -> str:
+        return self.new_password.data
