@@ -185,7 +185,8 @@ def test_a_signed_delivery_from_localstripe_activates_the_plan(
         == 200
     )
     workspace = PersonalWorkspace(user)
-    with app.test_request_context():
+    db.session.commit()  # the test's own transaction holds SQLite's write lock outside a request
+    with app.test_request_context(method="POST"):  # as the checkout POST: a write transaction
         customer = services.ensure_customer(workspace)
         _card(localstripe, customer)
         sub = gateway.create_subscription(
@@ -197,6 +198,7 @@ def test_a_signed_delivery_from_localstripe_activates_the_plan(
         row = db.session.scalar(select(Subscription).where(Subscription.user_id == user.id))
         if row is not None and row.status == "active":
             break
+        db.session.rollback()  # not holding the write lock the webhook's request needs
         time.sleep(0.1)
     assert row is not None, "no webhook arrived within 10 s"
     assert (row.stripe_subscription_id, row.plan, row.interval) == (sub["id"], "solo", "year")
