@@ -114,7 +114,7 @@ def _console_world(app) -> int:
         bob = factory.user(username="bob", is_disabled=True, last_login_at=now)
         factory.user(username="carol", failed_logins=100, last_login_at=now)
         factory.user(username=LONG[:50])
-        org = factory.org(alice, "acme", name="Acme " + LONG, members={bob: "worker"})
+        org = factory.org(alice, "acme", name=("Acme " + LONG)[:100], members={bob: "worker"})
         for n in range(60):
             factory_user = User(
                 username=f"member{n:02d}",
