@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import func, select, text
 
-from app import create_app, passwords
+from app import create_app, passwords, settings
 from app.extensions import db
-from app.models import Membership, Organization, Role, Setting, User, UserSession
+from app.models import Membership, Organization, Role, User, UserSession
 
 PASSWORD = "system test password 42"
 
@@ -67,8 +65,7 @@ def create_org(url: str, owner: str, slug: str) -> None:
 def set_settings(url: str, **values) -> None:
     app = make_app(url)
     with app.app_context():
-        for key, value in values.items():
-            db.session.merge(Setting(key=key, value=json.dumps(value)))
+        settings.set_many(values)  # renews the revision: running workers read them again
         db.session.commit()
         db.engine.dispose()
 
