@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from markupsafe import escape
+
 from app.extensions import db
 from app.models import Invitation, Project, Role
 
@@ -106,3 +108,28 @@ def test_dashboard_queries_stay_constant(client, make_user, make_org, login_as, 
             invite(make_org(owner=bob, name=f"Org {n}-{i}"), "alice@example.com", bob)
         counts.append(queries())
     assert counts == [3, 3, 4, 4]
+
+
+def test_switch_buttons_share_one_form_and_switch_in_one_step(
+    client, make_user, make_org, login_as
+):
+    """Every organization's Switch button submits the one form of the list: one CSRF token a
+    page, not one per organization."""
+    me = make_user("alice")
+    orgs = [
+        make_org(owner=make_user(f"owner{n}"), slug=f"team-{n}", members={me: "worker"})
+        for n in range(3)
+    ]
+    login_as(me)
+    page = client.get("/").get_data(as_text=True)
+    section = page[page.index('id="orgs-title"') :]
+    assert section.count('name="csrf_token"') == 1
+    buttons = re.findall(r'form="dashboard-switch" name="workspace" value="team-\d"', section)
+    assert len(buttons) == 3
+    token = re.search(r'id="dashboard-switch".*?name="csrf_token" value="([^"]+)"', page, re.S)
+    assert token is not None
+    response = client.post("/workspace", data={"csrf_token": token[1], "workspace": "team-1"})
+    assert response.status_code in (302, 303)
+    assert f'id="current-workspace">{escape(orgs[1].name)}<' in client.get("/").get_data(
+        as_text=True
+    )
