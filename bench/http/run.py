@@ -13,10 +13,11 @@ What it does, all on 127.0.0.1:
    page, a signed-in dashboard, /admin/users, the organization's project list (1,000 projects)
    and POST /login (bench/http/login.lua, real sign-ins), each right after a floor run;
 4. prints requests/s, latency percentiles and each route's ratio to the floor run just before
-   it (so both share whatever else the machine is doing), the cost of one argon2 verify with
-   the app's parameters, alone and as verifies per second on every core at once (the bound on
-   POST /login), and the resident memory of each worker after the load; saves it all as JSON
-   in bench/results/.
+   it (so both share whatever else the machine is doing; the median of --rounds such pairs),
+   and the CPU time each request cost the server's workers and PostgreSQL (steadier than
+   requests/s on a shared machine), the cost of one argon2 verify with the app's parameters,
+   alone and as verifies per second on every core at once (the bound on POST /login), and the
+   resident memory of each worker after the load; saves it all as JSON in bench/results/.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -267,6 +269,24 @@ def wrk(
     }
 
 
+def busy_seconds() -> float:
+    """CPU time the whole machine has spent busy since boot (/proc/stat), less what finished
+    child processes (wrk) used: the server side's time, whichever processes it ran in."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]  # all but idle and iowait
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return busy / os.sysconf("SC_CLK_TCK") - children.ru_utime - children.ru_stime
+
+
+def measured(url: str, seconds: int, connections: int, *extra) -> dict:
+    """A wrk run, with the CPU milliseconds per request spent on the server side (gunicorn,
+    PostgreSQL, Redis; the machine is otherwise idle)."""
+    before = busy_seconds()
+    run = wrk(url, seconds, connections, *extra)
+    run["cpu_ms_per_request"] = round((busy_seconds() - before) * 1000 / run["requests"], 3)
+    return run
+
+
 def _ms(value: str) -> float:
     number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
     return round(float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit], 2)
@@ -329,6 +349,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database it created")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="floor/route pairs per route (median reported)"
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -409,23 +432,36 @@ def main() -> None:
             ("POST /login", f"{base}/login", "", str(ROOT / "bench/http/login.lua"), login_env),
         ]
         # Each route is paired with a floor run just before it, so that whatever else the
-        # machine is doing weighs on both; the ratio is route / its own floor.
+        # machine is doing weighs on both; the ratio is route / its own floor. The pair is run
+        # --rounds times and the median ratio reported: one pair alone swings by ±15 % here.
         results, floors = {}, []
         for name, target, cookie, script, extra in plan:
             if args.only not in name:
                 continue
-            wrk(floor_url, 2, args.connections)  # warm-up
-            floor_run = wrk(floor_url, args.duration, args.connections)
-            floors.append(floor_run["rps"])
-            wrk(target, 2, args.connections, cookie, script, extra)  # warm-up
-            result = wrk(target, args.duration, args.connections, cookie, script, extra)
-            result["floor_rps"] = floor_run["rps"]
-            result["ratio_to_floor"] = round(result["rps"] / floor_run["rps"], 3)
+            rounds = []
+            for _ in range(args.rounds):
+                wrk(floor_url, 2, args.connections)  # warm-up
+                floor_run = measured(floor_url, args.duration, args.connections)
+                floors.append(floor_run["rps"])
+                wrk(target, 2, args.connections, cookie, script, extra)  # warm-up
+                run = measured(target, args.duration, args.connections, cookie, script, extra)
+                run["floor_rps"] = floor_run["rps"]
+                run["ratio_to_floor"] = round(run["rps"] / floor_run["rps"], 3)
+                run["cpu_ratio_to_floor"] = round(
+                    floor_run["cpu_ms_per_request"] / run["cpu_ms_per_request"], 3
+                )
+                rounds.append(run)
+            rounds.sort(key=lambda run: run["ratio_to_floor"])
+            result = {**rounds[len(rounds) // 2], "ratios": [r["ratio_to_floor"] for r in rounds]}
+            result["cpu_ratios"] = sorted(r["cpu_ratio_to_floor"] for r in rounds)
             results[name] = result
             print(
-                f"{name:36} {result['rps']:8.1f} req/s (floor {floor_run['rps']:.1f}, "
-                f"ratio {result['ratio_to_floor']:.2f})  p50 {result['p50_ms']} ms  "
-                f"p99 {result['p99_ms']} ms  non-2xx/3xx {result['non_2xx_3xx']}",
+                f"{name:36} {result['rps']:8.1f} req/s (floor {result['floor_rps']:.1f}, "
+                f"median ratio {result['ratio_to_floor']:.2f} of {result['ratios']}; CPU "
+                f"{result['cpu_ms_per_request']} ms a request, floor/route "
+                f"{result['cpu_ratios']})  "
+                f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  "
+                f"non-2xx/3xx {result['non_2xx_3xx']}",
                 flush=True,
             )
         floor_rps = statistics.median(floors)
@@ -437,7 +473,12 @@ def main() -> None:
             "machine": {"cores": cores, "load_average": os.getloadavg()},
             "database": "PostgreSQL, bench/seed.py (100,000 users) + 1,000 projects",
             "gunicorn_workers": len(app.workers()),
-            "wrk": {"threads": 2, "connections": args.connections, "seconds": args.duration},
+            "wrk": {
+                "threads": 2,
+                "connections": args.connections,
+                "seconds": args.duration,
+                "rounds": args.rounds,
+            },
             "floor_rps_median": round(floor_rps, 1),
             "floor_rps_runs": floors,
             "routes": results,
