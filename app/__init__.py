@@ -9,6 +9,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
     """Build the app; `config` and `overrides` win over instance/config.py and the environment."""
     from app import cli, errors, extensions, formatting, ids, jobs, security, shell, web
     from app import config as configuration
+    from app.sso import config as sso_config
 
     app = Flask(
         __name__,
@@ -23,6 +24,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
     extensions.init_app(app)
     formatting.init_app(app)
     jobs.init_app(app)
+    sso_config.init_app(app)  # a mistake in the file stops the start here, in one sentence
     register_blueprints(app)
     shell.init_app(app)
     errors.register_error_handlers(app)
@@ -40,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main
     from app.orgs import bp as orgs
     from app.projects import bp as projects
+    from app.sso import bp as sso
 
-    for blueprint in (main, auth, account, admin, orgs, projects, billing):
+    for blueprint in (main, auth, account, admin, orgs, projects, billing, sso):
         app.register_blueprint(blueprint)

@@ -38,6 +38,7 @@ class Defaults:
     PORT = 8000
     BASE_URL = "http://127.0.0.1:8000"
     ADMIN_PASSWORD = None
+    AUTH_CONFIG_PATH = None  # the SSO file (app/sso/config.py); unset: instance/auth_config.yml
     MAIL_SERVER = None
     MAIL_PORT = 25
     MAIL_USERNAME = None
@@ -77,6 +78,7 @@ TEXT = (
     "RATELIMIT_STORAGE_URI",
     "BASE_URL",
     "ADMIN_PASSWORD",
+    "AUTH_CONFIG_PATH",
     "MAIL_SERVER",
     "MAIL_USERNAME",
     "MAIL_PASSWORD",

@@ -31,6 +31,10 @@ UNIQUE: dict[str, tuple[str | None, str]] = {
     "uq_users_username_key": ("username", "Username already exists."),
     "uq_users_email_key": ("email", "Email already exists."),
     "uq_memberships_organization_id": (None, "That person is already a member."),
+    "uq_federated_identities_provider": (
+        None,
+        "That identity is already linked to an account.",
+    ),
 }
 
 UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE

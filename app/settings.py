@@ -255,6 +255,17 @@ DEFINITIONS: dict[str, Definition] = {
             "Admin",
             "The most days the statistics page and its export cover at once.",
         ),
+        Definition(
+            "sso_required_domains",
+            "Domains that must use single sign-on",
+            "",
+            0,
+            500,
+            "Accounts",
+            "Email domains, separated by commas (example.com, example.org). Accounts with such "
+            "an address cannot sign in with a password and are sent to their identity provider; "
+            "administrators keep their password.",
+        ),
     )
 }
 

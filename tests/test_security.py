@@ -35,9 +35,13 @@ PUBLIC_GET = [
         r"^/favicon\.ico$",  # a redirect to the static icon
         r"^/invitations/<[^>]+>$",
         r"^/billing/webhook(/|$)",
+        r"^/login/sso$",  # single sign-on starts and returns signed out (SPEC §8)
+        r"^/auth/(oidc|saml|social)/",
     )
 ]
-CSRF_EXEMPT = {"/billing/webhook"}
+# The SAML response arrives by a cross-site POST from the identity provider: its signature and
+# the id of our request it answers protect it, not our token.
+CSRF_EXEMPT = {"/billing/webhook", "/auth/saml/<idp>/acs"}
 
 
 def csp(response) -> dict[str, str]:

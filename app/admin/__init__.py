@@ -31,6 +31,7 @@ from app.admin import (  # noqa: E402,F401
     plans,  # noqa: E402,F401
     sessions,
     settings,
+    sso,
     stats,
     users,
 )

@@ -164,7 +164,11 @@ def _setting_field(definition: settings.Definition) -> Field:
         )
     return StringField(
         d.label,
-        [DataRequired(message="This field is required."), Length(d.minimum, d.maximum), plain_text],
+        [
+            Optional() if not d.minimum else DataRequired(message="This field is required."),
+            Length(d.minimum, d.maximum),
+            plain_text,
+        ],
         filters=[strip],
         description=d.help,
     )

@@ -9,6 +9,8 @@ from app.auth import bp, recovery, recovery_link, services, throttle, web
 from app.auth.forms import AnswerForm, ForgotForm, LoginForm, SignupForm, proposed_username
 from app.extensions import db, limiter
 from app.models import User
+from app.sso import accounts as sso_accounts
+from app.sso import web as sso_web
 from app.urls import local_path
 from app.web import attempt
 
@@ -99,6 +101,9 @@ def login():
     if not form.validate_on_submit():
         page = render_template("auth/login.html", form=form, next_path=target)
         return page, _form_status(form)
+    if sso_accounts.password_refused(form.login.data) is not None:
+        page = render_template("sso/required.html", next_path=target)
+        return page, 403
     user = services.authenticate(form.login.data, form.password.data)
     if user is None:
         db.session.commit()
@@ -107,8 +112,11 @@ def login():
             "auth/login.html", form=form, failed=services.FAILED, next_path=target
         )
         return page, 401
+    pending = sso_web.pending_link()  # read before sign_in clears the cookie session
     web.sign_in(user, remember=form.remember.data)
-    db.session.commit()
+    done = attempt(sso_web.complete_link, user, pending)
+    if not done.ok:
+        flash("That identity is already linked to another account.", "error")
     flash(f"Signed in as {user.username}.", "success")
     return redirect(target or url_for("main.dashboard"), 303)
 

@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent, DailyStat
 from app.models.billing import BillingCustomer, StripeEvent, Subscription
+from app.models.identity import FederatedIdentity, SsoRequest, UsedAssertion
 from app.models.organization import Invitation, Membership, Organization, Role
 from app.models.outbox import OutboxMessage
 from app.models.project import Project, ProjectAssignee
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "BillingCustomer",
     "DailyStat",
+    "FederatedIdentity",
     "Invitation",
     "Membership",
     "Organization",
@@ -25,8 +27,10 @@ __all__ = [
     "Role",
     "RowCount",
     "Setting",
+    "SsoRequest",
     "StripeEvent",
     "Subscription",
+    "UsedAssertion",
     "User",
     "UserSession",
 ]

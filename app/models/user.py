@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.extensions import Model, utcnow
@@ -35,6 +35,9 @@ class User(UserMixin, Model):
     email_verification_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     email_verification_expires_at: Mapped[datetime | None]
     password_hash: Mapped[str] = mapped_column(String(255))
+    # False for an account made by a single sign-on: its password_hash is random and unknown
+    # to anyone, so its identities are its only way in (never all unlinked).
+    password_set: Mapped[bool] = mapped_column(default=True, server_default=true())
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_disabled: Mapped[bool] = mapped_column(default=False)
     must_change_password: Mapped[bool] = mapped_column(default=False)

@@ -15,6 +15,7 @@ def test_every_setting_says_what_it_does_and_its_default(admin_client):
         assert hint, key
         text = re.sub(r"<[^>]+>", "", hint.group(1))
         default = ("on" if d.default else "off") if isinstance(d.default, bool) else d.default
+        default = "none" if default == "" else default
         assert f"Default: {default}." in text, key
         assert f'aria-describedby="{key}-hint"' in html, key
     assert "Default: 60." in html and "Default: Gatehouse." in html and "Default: on." in html
