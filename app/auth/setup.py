@@ -37,9 +37,10 @@ def needs_question(user: User) -> bool:
 
     Administrators are not made to add one: answering a question is the weakest way into the
     most powerful accounts, and another administrator (or `flask create-admin`) can reset
-    theirs. They may still choose one on their account page.
+    theirs. They may still choose one on their account page. Nor are accounts a single sign-on
+    made (no password anyone knows): their identity provider is their recovery.
     """
-    return user.security_answer_hash is None and not user.is_admin
+    return user.security_answer_hash is None and not user.is_admin and user.password_set
 
 
 def password_reason(user: User) -> Reason | None:
