@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
-from app.admin import bp
+from app.admin import audit_words, bp
 from app.extensions import db
 from app.models import AuditEvent
 from app.sso import accounts, config
@@ -30,4 +30,5 @@ def sso_overview():
         providers=found.everything(),
         recent=recent,
         required=sorted(accounts.required_domains()),
+        words=audit_words,
     )

@@ -56,10 +56,10 @@ def _unavailable(reason: str) -> None:
 
 
 @contextmanager
-def serve(database) -> Iterator[LiveServer]:
+def serve(database, overrides: dict | None = None) -> Iterator[LiveServer]:
     """The app on a fresh database (`database` is the fixture's value), served until the end."""
     fresh, instance = database
-    app = create_app(base_config(fresh(), instance))
+    app = create_app({**base_config(fresh(), instance), **(overrides or {})})
     own_limiter_keys(app)
     if ON_POSTGRES:
         with app.app_context():

@@ -195,7 +195,7 @@ def walk(browser, database):
 
 
 def _walk(browser, database):
-    with serve(database) as server:
+    with serve(database, walk_world.sso_overrides()) as server:
         world = walk_world.build(server.app)
         contexts = {role: browser.new_context() for role in (*ROLES, "newcomer")}
         try:

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 from typing import NamedTuple
 
 from app.extensions import db, utcnow
 from app.models import (
     AuditEvent,
+    FederatedIdentity,
     Invitation,
     Membership,
     Organization,
@@ -85,6 +88,7 @@ def build(app) -> World:
         project = _projects(people, orgs)
         _sessions(people)
         _audit(people, orgs)
+        _identities(people)
         _plans(people, orgs)
         tokens = _invitations(people, orgs)
         verify_token = _verification_link(people["member"])
@@ -244,7 +248,43 @@ AUDITED = (
     ("project.created", "member", UNBROKEN_PROJECT),
     ("session.revoked", "admin", None),
     ("recovery.failed", None, None),
+    ("sso.login", "member", "corp-sign-in"),
+    ("sso.failed", None, "corp-sign-in: state: the answer does not match a sign-in begun here"),
 )
+
+# Identity providers as an operator names them: a long name, both protocols, two social ones.
+# The walk only renders pages; nothing here is contacted (port 9 is discard).
+SSO_FILE = """
+sso:
+  enabled: true
+  selection_mode: email_address
+  identity_providers:
+    - id: corp-sign-in
+      protocol: OIDC
+      name: Corporate Directory of Whitfield-Okonkwo International Holdings
+      server_url: http://127.0.0.1:9/
+      client_id: gatehouse
+      client_secret: not-a-secret
+      email_domain: example.com
+    - id: lab-saml
+      protocol: SAML
+      name: Lab SAML
+      entity_id: http://127.0.0.1:9/saml/idp
+      sso_url: http://127.0.0.1:9/saml/sso
+      x509_cert: MIIBnotarealcertificate
+      email_domain: lab.example
+social_account:
+  enabled: true
+  google: {client_id: g, client_secret: s, server_url: "http://127.0.0.1:9/google"}
+  github: {client_id: g, client_secret: s, server_url: "http://127.0.0.1:9/github"}
+"""
+
+
+def sso_overrides() -> dict:
+    """Config that turns single sign-on on for the walk (the file lives as long as the run)."""
+    folder = Path(tempfile.mkdtemp(prefix="gatehouse-walk-sso-"))
+    (folder / "auth_config.yml").write_text(SSO_FILE)
+    return {"AUTH_CONFIG_PATH": str(folder / "auth_config.yml")}
 
 
 def _audit(people: dict[str, User], orgs: dict[str, Organization]) -> None:
@@ -267,6 +307,20 @@ def _audit(people: dict[str, User], orgs: dict[str, Organization]) -> None:
                 ip=IPS[n % len(IPS)],
                 user_agent=USER_AGENTS[n % len(USER_AGENTS)][:255],
                 detail=detail,
+            )
+        )
+
+
+def _identities(people: dict[str, User]) -> None:
+    """The member signs in through the corporate provider and a social one."""
+    for provider, subject in (("corp-sign-in", _unbroken("subject", 200)), ("google", "1098")):
+        db.session.add(
+            FederatedIdentity(
+                user=people["member"],
+                provider=provider,
+                subject=subject,
+                email=LONG_EMAIL,
+                last_used_at=utcnow() - timedelta(hours=2),
             )
         )
 
