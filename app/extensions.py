@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+import flask_sqlalchemy.session
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -57,7 +58,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-db = SQLAlchemy(model_class=Base)
+class RequestSession(flask_sqlalchemy.session.Session):
+    """Flask-SQLAlchemy's session, with the engine chosen per transaction by
+    app/transactions.py (`read_bind`: autocommit for a page that only reads, on PostgreSQL)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        from app.transactions import read_bind
+
+        return read_bind(super().get_bind(mapper, clause, bind, **kwargs))
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RequestSession})
 # The models' base: Flask-SQLAlchemy's db.Model, which type checkers cannot see through.
 if TYPE_CHECKING:
     Model = Base
@@ -89,6 +100,7 @@ def init_app(app: Flask) -> None:
     # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in
     # reverse): a session on a dead connection is invalidated before remove() can raise.
     app.teardown_appcontext(transactions.end_request)
+    transactions.init_app(app)
     migrate.init_app(app, db, directory=folder("migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -15,6 +15,13 @@ neither wait for writers nor hold them up. pysqlite is told to leave transaction
 recipe of SQLAlchemy's SQLite documentation): by itself it began one only before a write and let
 every SELECT run outside any transaction.
 
+A page that only reads. A request whose transactions begin as read transactions (decided when
+the request starts, `_request_started`) may not write: a flush or a statement that would raises
+`ReadOnlyRequest`, a bug answered as one, instead of a write lost at the end on SQLite. On
+PostgreSQL its statements run in autocommit (`read_bind`): no BEGIN and no COMMIT round trip, two
+of a dashboard's five; under READ COMMITTED each statement sees its own snapshot either way.
+Code run outside a dispatched request (commands, jobs, test code) keeps ordinary transactions.
+
 Ending. psycopg forgets every prepared statement on ROLLBACK, so if each request ended that way
 its queries were planned anew every time (the session lookup's plan costs more than running it).
 A request's transaction that wrote nothing ends with COMMIT instead: the same outcome for the
@@ -29,7 +36,8 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from flask import current_app, g, has_app_context, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask.signals import request_started
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,6 +46,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from app.extensions import db, discard_session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READ_ONLY = "gatehouse_read_only"  # on g: this dispatched request only reads
 WROTE = "gatehouse.wrote"  # on a session's info: its open transaction wrote something
 _WRITING = "gatehouse_writing"  # on g: transactions begun now are write transactions
 
@@ -78,6 +87,38 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write_transaction() else "BEGIN")
 
 
+class ReadOnlyRequest(RuntimeError):
+    """A page that only reads tried to write: mark its view `@writes`, or write inside
+    `write_transaction()`."""
+
+
+def _reading() -> bool:
+    """Whether this is a dispatched read-only request outside any write_transaction()."""
+    return has_app_context() and bool(g.get(_READ_ONLY)) and not g.get(_WRITING)
+
+
+def read_bind(engine: Engine) -> Engine:
+    """The engine for what a session runs now: on PostgreSQL, a read-only request's statements
+    run in autocommit (see the module's doc); everything else on `engine` as it is."""
+    if engine.dialect.name != "postgresql" or not _reading():
+        return engine
+    autocommit = _AUTOCOMMIT.get(engine)
+    if autocommit is None:
+        autocommit = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return autocommit
+
+
+_AUTOCOMMIT: dict[Engine, Engine] = {}  # per engine: the same pool, in autocommit
+
+
+def _request_started(_app, **_extra) -> None:
+    setattr(g, _READ_ONLY, not is_write_transaction())
+
+
+def init_app(app: Flask) -> None:
+    request_started.connect(_request_started, app)
+
+
 @contextlib.contextmanager
 def write_transaction() -> Iterator[None]:
     """Run the block in a write transaction of its own, committed at its end; in a request
@@ -114,15 +155,22 @@ def _commit_keeping_objects(session: Session) -> None:
         session.expire_on_commit = keep
 
 
-@event.listens_for(Session, "after_flush")
-def _flushed(session: Session, _context) -> None:
+def _writing(session: Session) -> None:
+    if _reading():
+        raise ReadOnlyRequest(f"{request.method} {request.endpoint} writes in a read-only request")
     session.info[WROTE] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _flushing(session: Session, _context, _instances) -> None:
+    if session.new or session.dirty or session.deleted:
+        _writing(session)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _executing(state: ORMExecuteState) -> None:
     if not state.is_select:  # INSERT, UPDATE, DELETE, text(): anything but a plain read
-        state.session.info[WROTE] = True
+        _writing(state.session)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_login import current_user, login_required
-from sqlalchemy import text
+from sqlalchemy import literal, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, limiter
@@ -40,7 +40,7 @@ def dashboard():
 @limiter.exempt
 def healthz():
     try:
-        db.session.execute(text("SELECT 1"))
+        db.session.scalar(select(literal(1)))
     except SQLAlchemyError:
         db.session.rollback()
         return {"status": "unavailable", "database": "down"}, 503
