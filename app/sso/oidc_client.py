@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 from authlib.common.security import generate_token
+from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from joserfc import jwt
@@ -147,7 +148,7 @@ def exchange(
             timeout=TIMEOUT,
             **extra,
         )
-    except OAuth2Error as exc:
+    except (OAuthError, OAuth2Error) as exc:  # an error answer from the token endpoint
         raise Failure("token", f"{exc.error}: {exc.description or ''}"[:300]) from None
     except (requests.RequestException, ValueError) as exc:
         raise Failure("token", f"{token_url}: {exc}"[:300]) from None
