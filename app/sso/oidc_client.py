@@ -162,6 +162,8 @@ def complete(
 ) -> Assertion:
     """Check an OpenID Connect callback; what the provider said about the person."""
     meta = discover(provider)
+    if args.get("iss") and args["iss"] != meta["issuer"]:  # RFC 9207: a mix-up of providers
+        raise Failure("issuer", "the authorization response came from another issuer")
     client, token = exchange(provider, saved, args, redirect_uri, meta["token_endpoint"])
     if not isinstance(token.get("id_token"), str):
         raise Failure("id token", "the token response has no ID token")

@@ -4,6 +4,8 @@ client."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from sqlalchemy import func, select
 
 from app import settings
@@ -116,6 +118,17 @@ def test_wrong_state_is_refused_and_signs_nobody_in(client):
     db.session.rollback()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sso.failed"))
     assert event.target == "corp" and event.detail.startswith("state:")
+
+
+def test_an_answer_naming_another_issuer_is_refused(client):
+    """RFC 9207: the provider names itself in the answer; another name is a mix-up."""
+    callback = through_provider(start(client))
+    issuer = query(callback)["iss"]
+    response = client.get(callback.replace(quote(issuer, safe=""), "https%3A%2F%2Fevil.example"))
+    assert response.status_code == 400
+    assert signed_in_as(client) is None
+    assert actions()[-1] == "sso.failed"
+    assert db.session.scalar(select(AuditEvent.detail)).startswith("issuer:")
 
 
 def test_replayed_callback_is_refused(client):
