@@ -6,8 +6,7 @@ import Provider from 'oidc-provider';
 const port = Number(process.env.OIDC_PORT);
 const issuer = `http://127.0.0.1:${port}`;
 
-// The login name is the subject. A name starting with "unverified" has an unverified address;
-// one starting with "mfa" says a second factor was checked.
+// The login name is the subject. A name starting with "unverified" has an unverified address.
 function account(id) {
   return {
     accountId: id,
