@@ -82,14 +82,15 @@ def saml_sign_in(client, idp):
         started = client.get(f"/auth/saml/{provider}/login", query_string=query)
         assert started.status_code == 302, started.get_data(as_text=True)
         db.session.commit()  # end the test's read transaction before the app writes again
-        return idp.sign_in(started.location, username, f"{username}-pass")
+        run.last = idp.sign_in(started.location, username, f"{username}-pass")  # type: ignore[attr-defined]
+        return run.last  # type: ignore[attr-defined]
 
     return run
 
 
 @pytest.fixture
 def post_acs(client):
-    def run(fields: dict, provider: str = "corp-saml"):
+    def run(fields: dict, provider: str = "corp-saml", client=client):
         data = {k: v for k, v in fields.items() if k in ("SAMLResponse", "RelayState")}
         response = client.post(f"/auth/saml/{provider}/acs", data=data)
         db.session.expire_all()
