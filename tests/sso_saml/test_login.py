@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from lxml import etree
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import AuditEvent, FederatedIdentity, SsoRequest, User, UserSession
+from app.extensions import db, utcnow
+from app.models import AuditEvent, FederatedIdentity, SsoRequest, UsedAssertion, User, UserSession
 from tests.sso_saml.conftest import SP_BASE, Stopwatch, failures
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
@@ -92,3 +94,14 @@ def test_transient_name_id_is_never_the_subject(saml_sign_in, post_acs):
     assert response.status_code == 400
     assert count(FederatedIdentity) == 0 and count(UserSession) == 0
     assert any(d.startswith("no subject") for d in failures())
+
+
+def test_expired_rows_are_swept_when_a_response_arrives(saml_sign_in, post_acs):
+    past = utcnow() - timedelta(minutes=1)
+    db.session.add(SsoRequest(id="_old-request", provider="corp-saml", expires_at=past))
+    db.session.add(UsedAssertion(id="_old-assertion", provider="corp-saml", expires_at=past))
+    db.session.commit()
+    assert post_acs(saml_sign_in("alice")).status_code == 303
+    assert db.session.get(SsoRequest, "_old-request") is None
+    assert db.session.get(UsedAssertion, "_old-assertion") is None
+    assert count(UsedAssertion) == 1  # alice's, kept until it expires
