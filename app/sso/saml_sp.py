@@ -23,6 +23,7 @@ from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 from onelogin.saml2.response import OneLogin_Saml2_Response
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, utcnow
 from app.models import SsoRequest, UsedAssertion
@@ -209,7 +210,7 @@ def _use_assertion(provider: Provider, assertion_id: str | None, not_on_or_after
     db.session.add(UsedAssertion(id=assertion_id, provider=provider.id, expires_at=expires))
     try:
         db.session.commit()
-    except Exception as exc:  # IntegrityError: the same assertion accepted meanwhile
+    except IntegrityError as exc:  # the same assertion accepted meanwhile, by another request
         db.session.rollback()
         raise SamlError("replay", f"assertion {assertion_id[:100]} was accepted before") from exc
 
