@@ -78,6 +78,7 @@ class World:
             "invitation_id": 1,
             "token": "x" * 43,
             "filename": "css/app.css",
+            "idp": "lab-saml",  # tests/browser/walk_world.py's provider file
         }
         try:
             from app.models import Invitation
@@ -110,6 +111,8 @@ SPEC_FIELDS = {
     "/orgs/<slug>/transfer": ["new_owner", "confirm_slug"],
     "/orgs/<slug>/members/<int:user_id>/role": ["role"],
     "/orgs/<slug>/delete": ["confirm_slug"],
+    "/auth/saml/<idp>/acs": ["SAMLResponse", "RelayState"],
+    "/login/sso": ["email"],
 }
 FORMS: dict[str, dict[str, str]] = {}  # form action path -> field names and default values
 
@@ -298,6 +301,14 @@ def _check(role: str, path: str, sent, response, before: dict[str, int]) -> None
 
 
 # --------------------------------------------------------------------------- the test
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """Single sign-on on, so its forms (Continue with SSO, the SAML ACS) take the input too."""
+    from tests.browser.walk_world import sso_overrides
+
+    return sso_overrides()
 
 
 def _world(app, factory) -> World:

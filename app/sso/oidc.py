@@ -10,6 +10,7 @@ from flask import abort, redirect, request, session, url_for
 
 from app.sso import bp, config, github, oidc_client, web
 from app.sso.config import Provider
+from app.transactions import writes
 from app.urls import local_path
 
 SESSION_PREFIX = "sso_flow:"  # + provider id: state, nonce, PKCE verifier, next path
@@ -22,6 +23,7 @@ def oidc_login(idp: str):
 
 
 @bp.get("/auth/oidc/<idp>/login/callback")
+@writes  # signs in: a session record, an identity, perhaps an account
 def oidc_callback(idp: str):
     provider = config.current().provider("OIDC", idp) or abort(404)
     callback = url_for("sso.oidc_callback", idp=idp, _external=True)
@@ -37,6 +39,7 @@ def social_login(provider: str):
 
 
 @bp.get("/auth/social/<provider>/login/callback")
+@writes
 def social_callback(provider: str):
     preset = config.current().social.get(provider) or abort(404)
     callback = url_for("sso.social_callback", provider=provider, _external=True)

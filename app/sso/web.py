@@ -14,6 +14,7 @@ from app.extensions import db, utcnow
 from app.models import User
 from app.sso import accounts
 from app.sso.config import Provider
+from app.transactions import write_transaction
 from app.urls import local_path
 from app.web import attempt
 
@@ -65,8 +66,8 @@ def fail(
 ) -> tuple[str, int]:
     """One clear page with a 4xx status, an audit event, and nobody signed in."""
     db.session.rollback()
-    audit.record("sso.failed", target=provider_id[:254], detail=f"{kind}: {detail}"[:500])
-    db.session.commit()
+    with write_transaction():  # also from a GET that otherwise only reads (a bad login link)
+        audit.record("sso.failed", target=provider_id[:254], detail=f"{kind}: {detail}"[:500])
     page = render_template(
         "sso/failed.html",
         message=message or "The identity provider's answer could not be accepted.",

@@ -11,6 +11,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -42,25 +44,26 @@ CLIENTS = [
 ]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def oidc_provider():
-    """The issuer URL of a running oidc-provider 9.x; npm installs it on first use."""
+@contextmanager
+def running_provider(clients: list[dict], port: int | None = None) -> Iterator[str]:
+    """A running oidc-provider 9.x with `clients`, on `port` (or a free one): yields its issuer
+    URL. npm installs the package on first use; without Node.js and npm the test fails."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.fail("tests/sso need Node.js and npm (to run the oidc-provider package)")
+        pytest.fail("single sign-on tests need Node.js and npm (to run the oidc-provider package)")
     if not (HERE / "node_modules" / "oidc-provider").is_dir():
         done = subprocess.run(
             ["npm", "install", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True
         )
         if done.returncode:
             pytest.fail(f"npm install failed in {HERE}:\n{done.stderr.decode()[-2000:]}")
-    port = _free_port()
-    env = {**os.environ, "OIDC_PORT": str(port), "OIDC_CLIENTS": json.dumps(CLIENTS)}
+    port = port or free_port()
+    env = {**os.environ, "OIDC_PORT": str(port), "OIDC_CLIENTS": json.dumps(clients)}
     process = subprocess.Popen(
         ["node", "provider.mjs"],
         cwd=HERE,
@@ -80,9 +83,18 @@ def oidc_provider():
                 output = process.stdout.read().decode() if process.stdout else ""
                 pytest.fail(f"oidc-provider did not start:\n{output[-2000:]}")
             time.sleep(0.1)
-    yield issuer
-    process.terminate()
-    process.wait(5)
+    try:
+        yield issuer
+    finally:
+        process.terminate()
+        process.wait(5)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """The issuer URL of a running oidc-provider with this module's CLIENTS."""
+    with running_provider(CLIENTS) as issuer:
+        yield issuer
 
 
 @pytest.fixture(scope="session")
