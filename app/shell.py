@@ -36,12 +36,32 @@ def asset(filename: str) -> str:
     )
 
 
+def _for_this_request() -> dict:
+    """`link` and `asset` for the templates of this request: the script root and the cache are
+    looked up once per page, not on each of its two dozen links."""
+    root = request.script_root
+    cache: dict = current_app.extensions.setdefault("shell_urls", {})
+    if len(cache) >= _BOUND:
+        cache.clear()
+
+    def page_link(endpoint: str) -> str:
+        url = cache.get((root, endpoint, ""))
+        return url if url is not None else link(endpoint)
+
+    def page_asset(filename: str) -> str:
+        url = cache.get((root, "static", filename))
+        return url if url is not None else asset(filename)
+
+    return {"link": page_link, "asset": page_asset}
+
+
 def favicon():
     """Browsers ask for /favicon.ico whatever the page links; point them at the SVG icon."""
     return redirect(asset("favicon.svg"), 301)
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_global(link, "link")
+    app.add_template_global(link, "link")  # outside a request's render (mail), and for Python
     app.add_template_global(asset, "asset")
+    app.context_processor(_for_this_request)
     app.add_url_rule("/favicon.ico", "favicon", favicon)

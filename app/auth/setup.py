@@ -63,8 +63,10 @@ def setup_context() -> dict:
     """`account_setup_pending()` for the layout: hide the navigation while a step is pending
     (templates/base.html and _user_menu.html)."""
 
+    user = current_user._get_current_object()
+
     def pending() -> bool:
-        return bool(current_user.is_authenticated and pending_page(current_user))
+        return bool(user.is_authenticated and pending_page(user))
 
     return {"account_setup_pending": pending}
 
@@ -73,9 +75,10 @@ def setup_context() -> dict:
 def require_account_setup():
     if request.endpoint is None or request.endpoint in ALWAYS_OPEN:
         return None
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         return None
-    page = pending_page(current_user)
+    page = pending_page(user)
     if page is None or request.endpoint == page:
         return None
     if request.method == "GET":

@@ -11,14 +11,13 @@ from app.billing import bp, plans
 @bp.app_context_processor
 def grace_banner() -> dict:
     """{"grace_notice": (workspace name, end date) or None} for the page being rendered."""
-    if (
-        g.get("skip_db")
-        or not getattr(current_user, "is_authenticated", False)
-        or current_user.must_change_password
-    ):
+    if g.get("skip_db"):
+        return {"grace_notice": None}
+    user = current_user._get_current_object()
+    if not getattr(user, "is_authenticated", False) or user.must_change_password:
         return {"grace_notice": None}
     if "grace_notice" not in g:
-        g.grace_notice = _notice(current_user._get_current_object())
+        g.grace_notice = _notice(user)
     return {"grace_notice": g.grace_notice}
 
 
