@@ -10,9 +10,11 @@ from app.models.recovery_link import RecoveryLink
 from app.models.row_count import RowCount
 from app.models.session import UserSession
 from app.models.setting import Setting
+from app.models.token import ApiToken
 from app.models.user import User
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "BillingCustomer",
     "DailyStat",
