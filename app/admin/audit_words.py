@@ -24,6 +24,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "sso.unlinked": ("Identity unlinked", "{actor} unlinked a single sign-on identity"),
     "session.active": ("Used a session", "{actor} used the site"),
     "session.revoked": ("Sessions ended", "{actor} ended sessions of {target}"),
+    "token.created": ("API token created", "{actor} created an API token for {target}"),
+    "token.revoked": ("API token revoked", "{actor} revoked an API token of {target}"),
     "password.changed": ("Password changed", "{actor} changed their password"),
     "recovery.ok": ("Recovered", "{target} recovered their account with the security question"),
     "recovery.failed": ("Recovery failed", "Failed recovery for {target}"),

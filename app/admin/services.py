@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from app import audit, integrity, passwords, settings
+from app import audit, integrity, passwords, settings, tokens
 from app.auth import sessions
 from app.auth.services import TAKEN, name_taken
 from app.billing import plans
@@ -152,7 +152,9 @@ def disable(actor: User, user: User) -> int:
     _require_other_admin(user, "disabled")
     user.is_disabled = True
     ended = sessions.end_all(user, "account disabled")
-    audit.record("admin.user_disabled", actor, target_user=user, detail=f"sessions ended: {ended}")
+    revoked = tokens.revoke_all_of(user)  # tokens die with the account (SPEC §9)
+    detail = f"sessions ended: {ended}" + (f"; tokens revoked: {revoked}" if revoked else "")
+    audit.record("admin.user_disabled", actor, target_user=user, detail=detail)
     return ended
 
 
