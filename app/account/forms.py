@@ -2,12 +2,21 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import IntegerField, PasswordField, SelectMultipleField
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import passwords
 from app.auth.forms import NewPasswordMixin
 from app.forms import email_field, password_field, plain_text, text_field
+from app.tokens import MAX_DAYS
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
@@ -72,3 +81,29 @@ class FirstPasswordForm(_QuestionFields, ChangePasswordForm):
 
     def password_beside(self) -> str:
         return self.new_password.data
+
+
+class TokenForm(FlaskForm):
+    """A new API token; the scopes offered are those the person may give (`offer`)."""
+
+    name = text_field("Name", 100, render_kw={"autocomplete": "off"})
+    expires_in_days = IntegerField(
+        "Expires after (days)",
+        [
+            InputRequired(message=f"Enter a number of days from 1 to {MAX_DAYS}."),
+            NumberRange(1, MAX_DAYS, message=f"Enter a number of days from 1 to {MAX_DAYS}."),
+        ],
+        default=30,
+        render_kw={"min": 1, "max": MAX_DAYS, "inputmode": "numeric"},
+    )
+    scopes = SelectMultipleField(
+        "Scopes",
+        [DataRequired(message="Choose at least one scope.")],
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+    def offer(self, scopes: tuple[str, ...]) -> TokenForm:
+        self.scopes.choices = [(s, s) for s in scopes]
+        return self

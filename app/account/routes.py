@@ -3,13 +3,14 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app import mail
+from app import mail, tokens
 from app.account import bp, services, verification
 from app.account.forms import (
     ChangePasswordForm,
     FirstPasswordForm,
     ProfileForm,
     SecurityQuestionForm,
+    TokenForm,
 )
 from app.auth import sessions, setup, web
 from app.auth.services import QUESTIONS
@@ -186,3 +187,38 @@ def revoke_others():
     db.session.commit()
     flash(f"Signed out {counted(count, 'other session')}.", "success")
     return redirect(url_for(".session_list"), 303)
+
+
+def _tokens_page(form: TokenForm, status: int = 200, new_token: str | None = None):
+    user = current_user._get_current_object()
+    html = render_template(
+        "account/tokens.html", form=form, records=tokens.tokens_of(user), new_token=new_token
+    )
+    if new_token is None:
+        return html, status
+    g.no_store = True  # the secret is on this page only: never cached, never referred
+    return html, status, {"Referrer-Policy": "no-referrer"}
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def token_list():
+    user = current_user._get_current_object()
+    form = TokenForm().offer(tokens.scopes_for(user))
+    if not form.validate_on_submit():
+        return _tokens_page(form, _status(form))
+    done = attempt(tokens.issue, user, form.name.data, form.expires_in_days.data, form.scopes.data)
+    if not done.ok:
+        done.flash(form)
+        return _tokens_page(form, done.status)
+    flash(f"Created the token {done.value[0].name}. Copy it now: it is shown only once.", "success")
+    return _tokens_page(TokenForm(formdata=None).offer(tokens.scopes_for(user)), 200, done.value[1])
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    done = attempt(tokens.revoke, current_user._get_current_object(), token_id).flash()
+    if done.ok:
+        flash(f"Revoked the token {done.value.name}.", "success")
+    return redirect(url_for(".token_list"), 303)
