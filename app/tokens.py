@@ -49,17 +49,17 @@ def _checked(actor: User, name: str, days: int | None, scopes: list[str]) -> str
 
 
 def issue(
-    actor: User, name: str, days: int | None, scopes: list[str], *, service: bool = False
+    actor: User, name: str, days: int | None, scopes: list[str], *, service_token: bool = False
 ) -> tuple[ApiToken, str]:
     """A new token for `actor` (or, from an administrator, a service token tied to nobody),
     and its secret, which exists nowhere else once the caller has shown it."""
-    if service and not actor.is_admin:
+    if service_token and not actor.is_admin:
         raise NotFound("There is no such page.")
     chosen = _checked(actor, name, days, scopes)
     raw = _new_secret()
     now = utcnow()
     token = ApiToken(
-        user_id=None if service else actor.id,
+        user_id=None if service_token else actor.id,
         name=name.strip(),
         prefix=raw[:SHOWN_CHARS],
         token_hash=digest(raw),
@@ -72,8 +72,8 @@ def issue(
     audit.record(
         "token.created",
         actor,
-        target_user=None if service else actor,
-        target=None if not service else "a service",
+        target_user=None if service_token else actor,
+        target="a service" if service_token else None,
         detail=token.name,
     )
     return token, raw

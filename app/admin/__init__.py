@@ -33,5 +33,6 @@ from app.admin import (  # noqa: E402,F401
     settings,
     sso,
     stats,
+    tokens,
     users,
 )

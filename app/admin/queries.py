@@ -24,8 +24,9 @@ from sqlalchemy.orm import QueryableAttribute
 from app import paging, settings
 from app.auth import sessions
 from app.billing import plans
-from app.extensions import db
+from app.extensions import db, utcnow
 from app.models import (
+    ApiToken,
     Membership,
     Organization,
     Project,
@@ -187,6 +188,7 @@ class UserRow:
     projects: int
     plan: str
     locked: bool = False  # sign-in stopped by failures, or question recovery closed
+    tokens: int = 0  # live API tokens
 
 
 def _locked():
@@ -252,13 +254,13 @@ def user_page(q: str, sort: str, shown: str, page: int, per_page: int) -> paging
     return paging.Page(_user_rows(ids), page, per_page, has_next, total, exact)
 
 
-def _count_per_user(column, ids: list[int]):
+def _count_per_user(column, ids: list[int], *conditions: ColumnElement):
     """Rows per person among `ids`, grouped once. A correlated count per row looked the same,
     but PostgreSQL plans it for any person: with one person owning most projects, it read the
     whole table for every row of the page."""
     return (
         select(column.label("user_id"), func.count().label("n"))
-        .where(column.in_(ids))
+        .where(column.in_(ids), *conditions)
         .group_by(column)
         .subquery()
     )
@@ -269,12 +271,21 @@ def _user_rows(ids: list[int]) -> list[UserRow]:
         return []
     org_counts = _count_per_user(Membership.user_id, ids)
     project_counts = _count_per_user(Project.created_by_id, ids)
+    token_counts = _count_per_user(  # live tokens only
+        ApiToken.user_id, ids, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow()
+    )
     found = {
-        user.id: (user, orgs, projects)
-        for user, orgs, projects in db.session.execute(
-            select(User, func.coalesce(org_counts.c.n, 0), func.coalesce(project_counts.c.n, 0))
+        user.id: (user, orgs, projects, live_tokens)
+        for user, orgs, projects, live_tokens in db.session.execute(
+            select(
+                User,
+                func.coalesce(org_counts.c.n, 0),
+                func.coalesce(project_counts.c.n, 0),
+                func.coalesce(token_counts.c.n, 0),
+            )
             .outerjoin(org_counts, org_counts.c.user_id == User.id)
             .outerjoin(project_counts, project_counts.c.user_id == User.id)
+            .outerjoin(token_counts, token_counts.c.user_id == User.id)
             .where(User.id.in_(ids))
         )
     }
@@ -282,9 +293,10 @@ def _user_rows(ids: list[int]) -> list[UserRow]:
     most_failures = settings.get("login_max_failures")
     return [
         UserRow(
-            *found[i],
+            *found[i][:3],
             PLAN_LABELS.get(plan_of.get(i, "free"), "Free"),
             found[i][0].failed_logins >= most_failures or found[i][0].recovery_locked,
+            tokens=found[i][3],
         )
         for i in ids
         if i in found
