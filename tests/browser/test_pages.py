@@ -101,6 +101,20 @@ def _signup_with_errors(page, base: str, args: dict) -> int:
     return _submit(page, "input[name=username]")
 
 
+def _new_token(page, base: str, args: dict) -> int:
+    page.goto(f"{base}/account/tokens")
+    page.fill("input[name=name]", "Deploy" * 16)
+    page.check("input[name=scopes][value='read:users']")
+    return _submit(page, "input[name=name]")
+
+
+def _token_with_errors(page, base: str, args: dict) -> int:
+    page.goto(f"{base}/account/tokens")
+    page.eval_on_selector("form:has(input[name=name])", "form => { form.noValidate = true }")
+    page.fill("input[name=expires_in_days]", "0")
+    return _submit(page, "input[name=name]")
+
+
 STEPS = {"/forgot/answer": Visit("anonymous", "/forgot/answer", step=_ask_question)}
 QUERIES = {"/admin/plans": "?org={slug}"}
 EXTRAS = {
@@ -110,6 +124,8 @@ EXTRAS = {
     "signup with errors": Visit("anonymous", "/signup", 422, _signup_with_errors),
     "temporary password": Visit("anonymous", "/forgot/answer", step=_recover),
     "not found, signed in": Visit("member", "/no-such-page", 404),
+    "new API token, shown once": Visit("member", "/account/tokens", step=_new_token),
+    "API token form with errors": Visit("member", "/account/tokens", 422, _token_with_errors),
 }
 
 

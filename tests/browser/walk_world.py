@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from app.extensions import db, utcnow
 from app.models import (
+    ApiToken,
     AuditEvent,
     FederatedIdentity,
     Invitation,
@@ -89,6 +90,7 @@ def build(app) -> World:
         _sessions(people)
         _audit(people, orgs)
         _identities(people)
+        _api_tokens(people)
         _plans(people, orgs)
         tokens = _invitations(people, orgs)
         verify_token = _verification_link(people["member"])
@@ -321,6 +323,33 @@ def _identities(people: dict[str, User]) -> None:
                 subject=subject,
                 email=LONG_EMAIL,
                 last_used_at=utcnow() - timedelta(hours=2),
+            )
+        )
+
+
+def _api_tokens(people: dict[str, User]) -> None:
+    """The member's scripts (one with a long unbroken name) and a service's token."""
+    now = utcnow()
+    made = (
+        (people["member"], people["member"], "nightly backup", "read:users,read:orgs", 2),
+        (people["member"], people["member"], _unbroken("token", 100), "write:orgs", None),
+        (None, people["admin"], "directory sync", "read:users,write:users,scim", 30),
+    )
+    for owner, maker, name, scopes, used_minutes_ago in made:
+        db.session.add(
+            ApiToken(
+                user_id=owner.id if owner else None,
+                created_by_id=maker.id,
+                name=name,
+                prefix="gth_" + secrets.token_urlsafe(6)[:8],
+                token_hash=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+                scopes=scopes,
+                created_at=now - timedelta(days=3),
+                expires_at=now + timedelta(days=27),
+                last_used_at=now - timedelta(minutes=used_minutes_ago)
+                if used_minutes_ago
+                else None,
+                last_used_ip="203.0.113.9" if used_minutes_ago else None,
             )
         )
 
