@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectMultipleField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectMultipleField
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -30,6 +30,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+    revoke_tokens = BooleanField("Also revoke my API tokens")
 
     def validate_new_password(self, field) -> None:
         self.check_new_password(

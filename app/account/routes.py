@@ -43,7 +43,11 @@ def change_password():
 
     def change() -> None:
         services.change_password(
-            user, form.current_password.data, form.new_password.data, keep=web.current_session()
+            user,
+            form.current_password.data,
+            form.new_password.data,
+            keep=web.current_session(),
+            revoke_tokens=bool(form.revoke_tokens.data),
         )
         if isinstance(form, FirstPasswordForm):
             services.set_question(user, form.security_question.data, form.security_answer.data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import audit, integrity, mail, passwords
+from app import audit, integrity, mail, passwords, tokens
 from app.auth import sessions
 from app.auth.services import name_taken
 from app.errors import DomainError
@@ -28,7 +28,11 @@ def check_current_password(user: User, password: str) -> None:
     raise WrongPassword()
 
 
-def change_password(user: User, current: str, new: str, keep: UserSession | None) -> None:
+def change_password(
+    user: User, current: str, new: str, keep: UserSession | None, revoke_tokens: bool = False
+) -> None:
+    """A new password; the other sessions end. API tokens stay unless the person asks
+    (SPEC §9): scripts keep running after a routine change."""
     check_current_password(user, current)
     if (
         new == current
@@ -42,7 +46,10 @@ def change_password(user: User, current: str, new: str, keep: UserSession | None
     user.temp_password_hash = None
     user.temp_password_expires_at = None
     ended = sessions.end_all(user, reason="password changed", keep=keep)
-    audit.record("password.changed", user, target_user=user, detail=f"{ended} other sessions ended")
+    detail = f"{ended} other sessions ended"
+    if revoke_tokens:
+        detail += f"; API tokens revoked: {tokens.revoke_all_of(user)}"
+    audit.record("password.changed", user, target_user=user, detail=detail)
     mail.notify_security_change(user, "Your password was changed.")
 
 

@@ -13,6 +13,7 @@ from app.admin import services as admin_services
 from app.extensions import db, utcnow
 from app.models import ApiToken, AuditEvent
 from tests.concurrency import at_once
+from tests.factories import PASSWORD
 
 SECRET = re.compile(r'<code class="secret" id="new-token">(gth_[A-Za-z0-9_-]+)</code>')
 GOOD = {"name": "backup script", "expires_in_days": "30", "scopes": ["read:users", "read:orgs"]}
@@ -200,3 +201,31 @@ def test_two_simultaneous_revokes_write_one_event(app, alice, factory):
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "token.revoked"))
     assert len(list(events)) == 1
     assert token.revoked_at is not None
+
+
+def live_tokens(user_id: int) -> int:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(func.count(ApiToken.id)).where(
+            ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)
+        )
+    )
+
+
+@pytest.mark.parametrize("revoke", [False, True])
+def test_a_password_change_revokes_the_tokens_only_when_asked(client, alice, revoke):
+    create(client)
+    fields = {
+        "current_password": PASSWORD,
+        "new_password": "lantern orchard quietly folding",
+        "new_password_confirm": "lantern orchard quietly folding",
+    }
+    if revoke:
+        fields["revoke_tokens"] = "y"
+    assert "Also revoke my API tokens" in client.get("/account/password").get_data(as_text=True)
+    assert client.submit("/account/password", fields).status_code == 303
+    assert live_tokens(alice.id) == (0 if revoke else 1)
+    detail = db.session.scalar(
+        select(AuditEvent.detail).where(AuditEvent.action == "password.changed")
+    )
+    assert ("API tokens revoked: 1" in detail) is revoke
