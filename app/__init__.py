@@ -7,7 +7,7 @@ from flask import Flask
 
 def create_app(config: dict | None = None, **overrides) -> Flask:
     """Build the app; `config` and `overrides` win over instance/config.py and the environment."""
-    from app import cli, errors, extensions, formatting, ids, jobs, security, shell, web
+    from app import api, cli, errors, extensions, formatting, ids, jobs, security, shell, web
     from app import config as configuration
     from app.sso import config as sso_config
 
@@ -26,6 +26,7 @@ def create_app(config: dict | None = None, **overrides) -> Flask:
     jobs.init_app(app)
     sso_config.init_app(app)  # a mistake in the file stops the start here, in one sentence
     register_blueprints(app)
+    api.init_app(app)
     shell.init_app(app)
     errors.register_error_handlers(app)
     web.init_app(app)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 
 from app.extensions import db, utcnow
 from app.models import AuditEvent, User
@@ -35,6 +35,9 @@ def record(
 ) -> AuditEvent:
     """Add an event to the session; it is written with the caller's transaction."""
     now = utcnow()
+    via = g.get("api_token_name") if has_request_context() else None
+    if via is not None:  # a change made through the API or SCIM names its token (SPEC §9)
+        detail = f"{detail}; token: {via}" if detail else f"token: {via}"
     if target is None and target_user is not None:
         target = target_user.username
     event = AuditEvent(

@@ -51,6 +51,12 @@ class Defaults:
     # else a SQLite file in instance/.
     HUEY_URL = None
     HUEY_IMMEDIATE = False  # run tasks in the caller (tests), not in `flask worker`
+    # The JSON API (app/api): each token's allowance, in Flask-Limiter's words.
+    API_RATE_LIMIT = "600 per minute"
+    API_TITLE = "Gatehouse API"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api/v1"  # the document at /api/v1/openapi.json; the page at /api/docs
     STRIPE_SECRET_KEY = None
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
@@ -79,6 +85,7 @@ TEXT = (
     "BASE_URL",
     "ADMIN_PASSWORD",
     "AUTH_CONFIG_PATH",
+    "API_RATE_LIMIT",
     "MAIL_SERVER",
     "MAIL_USERNAME",
     "MAIL_PASSWORD",

@@ -105,6 +105,15 @@ def wait_in_words(seconds: int) -> str:
     return f"in about {round(seconds / 3600)} hours"
 
 
+def _machine_answer(code: int, description: str | None = None, headers=None):
+    """The JSON error of an API or SCIM request, or None for a page (app/api/problems.py)."""
+    from app.api import bearer, problems
+
+    if not bearer.is_machine_request():
+        return None
+    return problems.answer(code, description, headers=headers)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -112,6 +121,15 @@ def register_error_handlers(app: Flask) -> None:
         # The limiter's own description ("5 per 1 minute") is not for people: the page says
         # when to come back instead, from the same number as the Retry-After header.
         retry_after = _retry_after() if code == 429 else None
+        machine = _machine_answer(code, _machine_detail(exc, retry_after))
+        if machine is not None:
+            discard_session()
+            for key, value in exc.get_headers():
+                if key.lower() not in {"content-type", "content-length"}:
+                    machine.headers[key] = value
+            if retry_after is not None:
+                machine.headers["Retry-After"] = str(retry_after)
+            return machine
         try:
             page = render_error(code, retry_after=retry_after)
         except (OperationalError, InterfaceError):
@@ -132,7 +150,7 @@ def register_error_handlers(app: Flask) -> None:
     def database_error(exc: Exception):
         discard_session()
         log.error("database error on %s %s: %s", request.method, request.path, exc.__class__)
-        return _safe_render(503)
+        return _machine_answer(503) or _safe_render(503)
 
     @app.errorhandler(InternalServerError)
     def server_error(exc: InternalServerError):
@@ -143,7 +161,16 @@ def register_error_handlers(app: Flask) -> None:
             exc_info=exc.original_exception,
         )
         discard_session()
-        return _safe_render(500)
+        return _machine_answer(500) or _safe_render(500)
+
+
+def _machine_detail(exc: HTTPException, retry_after: int | None) -> str | None:
+    """What a program is told: the limiter's wait, or the description a view gave (a 400 of a
+    malformed body, say); Werkzeug's stock texts give way to our own (MESSAGES)."""
+    if retry_after is not None:
+        return f"Too many requests with this token; try again in {retry_after} s."
+    default = type(exc).description
+    return exc.description if exc.description and exc.description != default else None
 
 
 def _retry_after() -> int:

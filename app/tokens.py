@@ -138,6 +138,17 @@ def revoke_all_of(user: User) -> int:
     return done.rowcount  # type: ignore[attr-defined]
 
 
+def acting_user(token: ApiToken) -> User | None:
+    """Whose rights `token` acts with: its owner; for a service token, the administrator who
+    made it, for as long as they are an enabled administrator (None otherwise)."""
+    if token.user_id is not None:
+        return token.user
+    maker = token.created_by
+    if maker is None or not maker.is_admin or maker.is_disabled:
+        return None
+    return maker
+
+
 def authenticate(raw: str, ip: str | None = None) -> ApiToken | None:
     """The live token whose secret is `raw`, or None: revoked, expired, unknown, or its owner's
     account disabled. The lookup is by the secret's hash, so no comparison runs on the secret.

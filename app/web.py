@@ -22,6 +22,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
 from app import integrity
+from app.api import bearer, problems
 from app.errors import DomainError, Forbidden, NotFound, render_error
 from app.extensions import db, discard_session
 
@@ -96,4 +97,12 @@ def init_app(app: Flask) -> None:
     def refused(exc: DomainError):
         """A refusal no route turned into its page: access refusals, mostly."""
         discard_session()
+        if bearer.is_machine_request():
+            return problems.answer(
+                exc.status,
+                exc.message,
+                headers=getattr(exc, "headers", None),
+                field=exc.field,
+                errors=getattr(exc, "errors", None),
+            )
         return render_error(exc.status, None if isinstance(exc, NotFound) else exc.message)

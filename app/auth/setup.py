@@ -14,6 +14,7 @@ from enum import StrEnum
 from flask import redirect, request, session, url_for
 from flask_login import current_user
 
+from app.api.bearer import is_machine_request
 from app.auth import bp
 from app.models import User
 from app.urls import local_path
@@ -73,7 +74,7 @@ def setup_context() -> dict:
 
 @bp.before_app_request
 def require_account_setup():
-    if request.endpoint is None or request.endpoint in ALWAYS_OPEN:
+    if request.endpoint is None or request.endpoint in ALWAYS_OPEN or is_machine_request():
         return None
     user = current_user._get_current_object()
     if not user.is_authenticated:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, request, session
 from flask_login import current_user, login_user, logout_user
 
+from app.api import bearer
 from app.auth import sessions
 from app.extensions import login_manager
 from app.models import User, UserSession
@@ -40,7 +41,11 @@ def keep_session_up() -> None:
     - a record begun before the person's last privilege change is replaced by a new one with a
       new cookie (SECURITY 21): the old cookie stops working, the person stays signed in;
     - otherwise last seen moves on, at most once a minute.
+
+    The API and SCIM never look at the cookie: a token is their only credential.
     """
+    if bearer.is_machine_request():
+        return
     if "sid" in session:
         current_user._get_current_object()  # runs the loader, if nothing before did
     # The loader may have run earlier in the request (a rate limit's key) and cleared an
