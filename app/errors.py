@@ -105,13 +105,13 @@ def wait_in_words(seconds: int) -> str:
     return f"in about {round(seconds / 3600)} hours"
 
 
-def _machine_answer(code: int, description: str | None = None, headers=None):
+def _machine_answer(code: int, description: str | None = None, errors=None):
     """The JSON error of an API or SCIM request, or None for a page (app/api/problems.py)."""
     from app.api import bearer, problems
 
     if not bearer.is_machine_request():
         return None
-    return problems.answer(code, description, headers=headers)
+    return problems.answer(code, description, errors=errors)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -121,7 +121,9 @@ def register_error_handlers(app: Flask) -> None:
         # The limiter's own description ("5 per 1 minute") is not for people: the page says
         # when to come back instead, from the same number as the Retry-After header.
         retry_after = _retry_after() if code == 429 else None
-        machine = _machine_answer(code, _machine_detail(exc, retry_after))
+        # webargs puts what was wrong with each attribute of a request in `data`.
+        errors = (getattr(exc, "data", None) or {}).get("messages")
+        machine = _machine_answer(code, _machine_detail(exc, retry_after, errors), errors)
         if machine is not None:
             discard_session()
             for key, value in exc.get_headers():
@@ -164,11 +166,13 @@ def register_error_handlers(app: Flask) -> None:
         return _machine_answer(500) or _safe_render(500)
 
 
-def _machine_detail(exc: HTTPException, retry_after: int | None) -> str | None:
-    """What a program is told: the limiter's wait, or the description a view gave (a 400 of a
-    malformed body, say); Werkzeug's stock texts give way to our own (MESSAGES)."""
+def _machine_detail(exc: HTTPException, retry_after: int | None, errors) -> str | None:
+    """What a program is told: the limiter's wait, what was wrong with the request, or the
+    description a view gave; Werkzeug's stock texts give way to our own (MESSAGES)."""
     if retry_after is not None:
         return f"Too many requests with this token; try again in {retry_after} s."
+    if errors:
+        return "Some attributes of the request are not valid: see `errors`."
     default = type(exc).description
     return exc.description if exc.description and exc.description != default else None
 

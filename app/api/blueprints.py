@@ -71,6 +71,10 @@ def _rate_headers(response: Response) -> Response:
     return response
 
 
+def _authenticate() -> None:
+    bearer.authenticate()
+
+
 def blueprint(name: str, import_name: str, url_prefix: str, description: str):
     """An API blueprint under /api/v1."""
     blp = flask_smorest.Blueprint(
@@ -78,5 +82,6 @@ def blueprint(name: str, import_name: str, url_prefix: str, description: str):
     )
     csrf.exempt(blp)
     limiter.limit(_rate_limit, key_func=bearer.rate_key)(blp)
+    blp.before_request(_authenticate)  # before the body is read: no token, no 422
     blp.after_request(_rate_headers)
     return blp

@@ -16,9 +16,6 @@ class Me(MethodView):
     def get(self):
         """The token's account, its scopes and its name. Any live token may ask."""
         caller = bearer.authenticate()
-        user = caller.user
-        return {
-            **schemas.User().dump(user),
-            "scopes": caller.token.scope_list,
-            "token_name": caller.token.name,
-        }
+        return schemas.attributes(
+            caller.user, scopes=caller.token.scope_list, token_name=caller.token.name
+        )

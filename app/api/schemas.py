@@ -37,6 +37,12 @@ class User(Schema):
     last_login_at = when(dump_only=True, allow_none=True)
 
 
+def attributes(user, **more) -> dict:
+    """The account's attributes the User schema shows, with `more`, for a schema that adds
+    to them (the response dumps the values, so they stay Python values here)."""
+    return {name: getattr(user, name) for name in User().fields} | more
+
+
 class Me(User):
     scopes = fields.List(fields.String(), dump_only=True)
     token_name = fields.String(dump_only=True)

@@ -132,11 +132,10 @@ class Users(MethodView):
             return user
 
         user = run(create)
-        shown = {**schemas.User().dump(user), "temporary_password": temporary}
-        location = url_for("api_users.User", user_id=user.id)
-        return Created().dump({k: v for k, v in shown.items() if v is not None}), 201, {
-            "Location": location
-        }
+        shown = schemas.attributes(user)
+        if temporary is not None:
+            shown["temporary_password"] = temporary
+        return shown, 201, {"Location": url_for("api_users.User", user_id=user.id)}
 
 
 def _user(user_id: int) -> User:
