@@ -6,8 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from app import create_app, tokens
 from app.extensions import db, utcnow
 from app.models import ApiToken
+from tests.api.conftest import bearer
+from tests.conftest import own_limiter_keys
 
 
 def test_me_names_the_account_the_scopes_and_the_token(make_user, make_token, api):
@@ -87,3 +90,21 @@ def test_responses_carry_the_rate_limit_of_the_token(make_user, make_token, api)
     answer = api("GET", "/api/v1/me", token)
     assert answer.headers["RateLimit-Policy"] == '"per-token";q=600;w=60'
     assert answer.headers["RateLimit"].startswith('"per-token";r=599;t=')
+
+
+def test_a_revoked_token_stops_on_every_worker_at_once(app, make_user, make_token):
+    """Two apps on one database stand for two gunicorn workers: nothing about a token is
+    cached in a worker, so a revocation made through one is refused by the other."""
+    alice = make_user(username="alice")
+    raw = make_token(alice, "read:users")
+    other_worker = create_app(dict(app.config))
+    own_limiter_keys(app)
+    first, second = app.test_client(), other_worker.test_client()
+    assert first.get("/api/v1/me", headers=bearer(raw)).status_code == 200
+    assert second.get("/api/v1/me", headers=bearer(raw)).status_code == 200
+    with app.test_request_context(method="POST"):
+        token_id = db.session.query(ApiToken.id).scalar()
+        tokens.revoke(alice, token_id)
+        db.session.commit()
+    assert second.get("/api/v1/me", headers=bearer(raw)).status_code == 401
+    assert first.get("/api/v1/me", headers=bearer(raw)).status_code == 401
