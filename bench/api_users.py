@@ -112,6 +112,8 @@ def cases(app) -> list[tuple[str, str, str, int | None]]:
         ("API first page, sort -created", "api", f"{API}?limit=50&sort=-created", None),
         (f"API search q={surname} (~100)", "api", f"{API}?q={surname}", None),
         ("API search q=ka (many)", "api", f"{API}?q=ka", None),
+        # Two letters give pg_trgm no trigram, and no row matches: every row is read.
+        ("API search q=qz (none; worst case)", "api", f"{API}?q=qz", None),
         (f"API cursor at row {DEEP_ROW:,}, username", "api", f"{API}?cursor={deep}", deep_first),
         (
             f"API cursor at row {DEEP_ROW:,}, -created",
