@@ -149,10 +149,10 @@ def acting_user(token: ApiToken) -> User | None:
     return maker
 
 
-def authenticate(raw: str, ip: str | None = None) -> ApiToken | None:
+def find(raw: str) -> ApiToken | None:
     """The live token whose secret is `raw`, or None: revoked, expired, unknown, or its owner's
     account disabled. The lookup is by the secret's hash, so no comparison runs on the secret.
-    Its last use is recorded at most once a minute."""
+    Only reads; the owner comes in the same statement (`token.user` is loaded)."""
     if not raw or not raw.startswith(PREFIX) or len(raw) > 200:
         return None
     found = db.session.execute(
@@ -163,22 +163,39 @@ def authenticate(raw: str, ip: str | None = None) -> ApiToken | None:
     if found is None:
         return None
     token, owner = found
-    now = utcnow()
-    if not token.is_live(now) or (owner is not None and owner.is_disabled):
+    set_committed_value(token, "user", owner)  # acting_user() needs no second statement
+    if not token.is_live(utcnow()) or (owner is not None and owner.is_disabled):
         return None
-    if token.last_used_at is None or now - token.last_used_at >= USE_RECORDED_EVERY:
-        db.session.execute(
-            update(ApiToken)
-            .where(
-                ApiToken.id == token.id,
-                or_(
-                    ApiToken.last_used_at.is_(None),
-                    ApiToken.last_used_at <= now - USE_RECORDED_EVERY,
-                ),
-            )
-            .values(last_used_at=now, last_used_ip=ip)
-            .execution_options(synchronize_session=False)
+    return token
+
+
+def use_due(token: ApiToken) -> bool:
+    """Whether this use is to be recorded: at most once a minute, so that reads stay reads."""
+    return token.last_used_at is None or utcnow() - token.last_used_at >= USE_RECORDED_EVERY
+
+
+def record_use(token: ApiToken, ip: str | None) -> None:
+    """Write the token's last use; of two requests at once, one writes."""
+    now = utcnow()
+    db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token.id,
+            or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at <= now - USE_RECORDED_EVERY,
+            ),
         )
-        set_committed_value(token, "last_used_at", now)  # written above, not to flush again
-        set_committed_value(token, "last_used_ip", ip)
+        .values(last_used_at=now, last_used_ip=ip)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(token, "last_used_at", now)  # written above, not to flush again
+    set_committed_value(token, "last_used_ip", ip)
+
+
+def authenticate(raw: str, ip: str | None = None) -> ApiToken | None:
+    """`find`, and its use recorded when due (the caller's transaction must be able to write)."""
+    token = find(raw)
+    if token is not None and use_due(token):
+        record_use(token, ip)
     return token
