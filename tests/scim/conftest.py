@@ -15,6 +15,8 @@ SCIM_JSON = "application/scim+json"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 # The API tests' fixtures, shared: `make_token(user, *scopes)` and `api(method, path, token)`.
 make_token = api_fixtures.make_token
