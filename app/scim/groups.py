@@ -18,6 +18,7 @@ from scim2_models import (
     InvalidValueException,
     Meta,
     NotFoundException,
+    Reference,
     SearchRequest,
 )
 from sqlalchemy import exists, false, func, select
@@ -32,6 +33,7 @@ from app.scim.filters import Column, Op
 from app.scim.refusals import as_scim, check_version, version_of
 
 NOT_OWNER = Membership.user_id != Organization.owner_id
+USER_REF = Reference[schema.User]  # relative to /scim/v2: the server makes it a URL
 
 
 def _member(op: Op, value: Any):
@@ -77,7 +79,7 @@ def _members_of(orgs_: list[Organization]) -> dict[int, list[int]]:
 
 def to_scim(org: Organization, member_ids: list[int]) -> schema.Group:
     members = [
-        schema.GroupMember(value=str(user_id), ref=f"Users/{user_id}", type="User")
+        schema.GroupMember(value=str(user_id), ref=USER_REF(f"Users/{user_id}"), type="User")
         for user_id in member_ids
     ]
     resource = schema.Group(
