@@ -53,7 +53,7 @@ def key_of(attr_path: AttrPath, prefix: str | None = None) -> str:
 class SqlFilter(FilterVisitor[ColumnElement[bool]]):
     def __init__(self, columns: dict[str, Column], prefix: str | None = None) -> None:
         self.columns = columns
-        self.prefix = prefix
+        self.prefix = prefix  # inside emails[...]: the values compared are ones that exist
 
     def _column(self, attr_path: AttrPath) -> Column:
         key = key_of(attr_path, self.prefix)
@@ -90,10 +90,12 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
         column = self._column(node.attr_path)
         if column.condition is not None:
             return column.condition(node.op, node.value)
-        return compare(column, node.op, node.value)
+        return compare(column, node.op, node.value, missing_differs=self.prefix is None)
 
 
-def compare(column: Column, op: Op, raw: Any) -> ColumnElement[bool]:
+def compare(column: Column, op: Op, raw: Any, missing_differs: bool = True) -> ColumnElement[bool]:
+    """`missing_differs`: an unassigned attribute is "ne" any value (RFC 7644 §3.4.2.2); not
+    so in a value selection, which only looks at the values there are."""
     value = _value(column, op, raw)
     if value is _NOTHING:
         return false() if op != Op.ne else true()
@@ -101,7 +103,7 @@ def compare(column: Column, op: Op, raw: Any) -> ColumnElement[bool]:
     if column.kind == "string" and not column.case_exact and not column.folded:
         expression = func.lower(expression)
     condition = _condition(expression, op, value, column.kind)
-    if op == Op.ne and column.nullable:
+    if op == Op.ne and column.nullable and missing_differs:
         return or_(condition, column.expression.is_(None))
     return condition
 
