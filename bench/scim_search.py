@@ -58,7 +58,8 @@ def main() -> None:
             times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.get_data(as_text=True)
         total = response.json["totalResults"]
-        print(f"{statistics.median(times):8.1f} ms {len(statements):3} stmts {total:7} found  {url}")
+        median = statistics.median(times)
+        print(f"{median:8.1f} ms {len(statements):3} stmts {total:7} found  {url}")
 
 
 if __name__ == "__main__":
