@@ -94,3 +94,16 @@ def test_no_csrf_token_is_asked_and_no_cookie_is_read(app, scim, admin, login_as
     login_as(admin)  # a signed-in browser is not a SCIM client
     assert scim("GET", "/Users", token=None).status_code == 401
     assert scim("POST", "/Users", new_user("bob")).status_code == 201
+
+
+def test_requests_are_limited_per_token_with_a_scim_429(app, scim, admin, make_token):
+    app.config["API_RATE_LIMIT"] = "2 per minute"
+    other = make_token(admin, "scim")
+
+    statuses = [scim("GET", "/Users").status_code for _ in range(3)]
+    refused = scim("GET", "/Users")
+
+    assert statuses == [200, 200, 429]
+    assert refused.json["schemas"] == [SCIM_ERROR]
+    assert refused.headers["RateLimit-Policy"].startswith('"per-token";q=2')
+    assert scim("GET", "/Users", token=other).status_code == 200  # its own count
