@@ -43,7 +43,8 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main
     from app.orgs import bp as orgs
     from app.projects import bp as projects
+    from app.scim import bp as scim
     from app.sso import bp as sso
 
-    for blueprint in (main, auth, account, admin, orgs, projects, billing, sso):
+    for blueprint in (main, auth, account, admin, orgs, projects, billing, sso, scim):
         app.register_blueprint(blueprint)

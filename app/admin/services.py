@@ -227,3 +227,14 @@ def save_settings(actor: User, values: dict[str, Any]) -> dict[str, tuple[Any, A
     for key, (old, new) in changed.items():
         audit.record("settings.changed", actor, detail=f"{key}: {old} -> {new}")
     return changed
+
+
+def rename_user(actor: User, user: User, username: str) -> None:
+    """A new username (a provisioning client renames people; the pages never do)."""
+    if username == user.username:
+        return
+    if name_key(username) != user.username_key:
+        _require_names_free(username, None, exclude=user)
+    old = user.username
+    user.username = username
+    audit.record("admin.user_renamed", actor, target_user=user, detail=f"{old} -> {username}")

@@ -39,6 +39,8 @@ class Organization(Model):
     # RESTRICT: a user who owns an organization cannot be deleted until it is handed on.
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The provisioning client's own name for the organization (SCIM externalId of a Group).
+    scim_external_id: Mapped[str | None] = mapped_column(String(255), index=True)
 
     owner: Mapped[User] = relationship(lazy="raise")
 

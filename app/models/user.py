@@ -58,6 +58,8 @@ class User(UserMixin, Model):
     # begun under an older value is replaced by a new one on its next request (SECURITY 21).
     privilege_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     notes: Mapped[str | None] = mapped_column(Text)
+    # The provisioning client's own name for the account (SCIM externalId), kept as given.
+    scim_external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(index=True)
     password_changed_at: Mapped[datetime | None]

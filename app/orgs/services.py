@@ -120,6 +120,25 @@ def remove_member(org: Organization, actor: User, user_id: int) -> User:
     return user
 
 
+def add_member(org: Organization, actor: User, user: User, role: Role = Role.WORKER) -> bool:
+    """Make `user` a member at once, as a provisioning client does: an invitation the person
+    has no say in, so it takes the right to invite and a member's seat. False if already one."""
+    limits.lock_org(org)
+    require(actor, org, Action.INVITE, target_role=role)
+    already = db.session.scalar(
+        select(Membership.id).where(
+            Membership.organization_id == org.id, Membership.user_id == user.id
+        )
+    )
+    if already is not None:
+        return False
+    limits.require_member_seat(org)
+    db.session.add(Membership(organization_id=org.id, user_id=user.id, role=role))
+    sessions.privileges_changed(user)
+    audit.record("org.member_added", actor, target_user=user, org=org, detail=role)
+    return True
+
+
 def leave(org: Organization, actor: User) -> None:
     limits.lock_org(org)
     role = require(actor, org, Action.VIEW_ORG)
