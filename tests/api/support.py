@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.extensions import db
-from app.models import AuditEvent
+from app.models import AuditEvent, User
 
 
 def problem(answer, status: int) -> dict:
@@ -33,3 +33,29 @@ def audit_details(action: str) -> list[str | None]:
 def by_token(action: str) -> bool:
     """Whether an `action` event names the token the tests make ("test token")."""
     return any(d and d.endswith("token: test token") for d in audit_details(action))
+
+
+def accounts(*names: str) -> list[User]:
+    """Accounts of these names in one statement, faster than the factory's: nobody signs in
+    as them, so no password is hashed."""
+    rows = [
+        {
+            "username": name,
+            "username_key": name.lower(),
+            "display_name": name.title(),
+            "email": f"{name.lower()}@example.com",
+            "email_key": f"{name.lower()}@example.com",
+            "password_hash": "unused",
+        }
+        for name in names
+    ]
+    db.session.execute(insert(User), rows)
+    db.session.commit()
+    found = {
+        u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))
+    }
+    return [found[name] for name in names]
+
+
+def crowd(count: int, prefix: str) -> list[User]:
+    return accounts(*(f"{prefix}{n:03d}" for n in range(count)))
