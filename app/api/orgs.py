@@ -69,7 +69,9 @@ def shown(org: Organization, role: Role | None, member_count: int) -> dict:
 
 
 def _details(form) -> services.OrgDetails:
-    return services.OrgDetails(**{name: getattr(form, name).data or None for name in DETAILS})
+    """The form's details as the page's route passes them: empty optional ones as None."""
+    optional = {name: getattr(form, name).data or None for name in DETAILS[1:]}
+    return services.OrgDetails(name=form.name.data, **optional)
 
 
 @blp.route("")
