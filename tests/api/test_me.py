@@ -87,3 +87,20 @@ def test_responses_carry_the_rate_limit_of_the_token(make_user, make_token, api)
     answer = api("GET", "/api/v1/me", token)
     assert answer.headers["RateLimit-Policy"] == '"per-token";q=600;w=60'
     assert answer.headers["RateLimit"].startswith('"per-token";r=599;t=')
+
+
+def test_one_allowance_per_token_across_every_resource(make_user, make_token, api):
+    token = make_token(make_user(username="alice"), "read:orgs")
+    for path in ("/api/v1/me", "/api/v1/orgs", "/api/v1/projects"):
+        remaining = api("GET", path, token).headers["RateLimit"]
+    assert remaining.startswith('"per-token";r=597;t=')
+
+
+def test_past_the_allowance_is_429_problem_details(app, make_user, make_token, api):
+    app.config["API_RATE_LIMIT"] = "2 per minute"
+    token = make_token(make_user(username="alice"), "read:orgs")
+    assert api("GET", "/api/v1/me", token).status_code == 200
+    assert api("GET", "/api/v1/orgs", token).status_code == 200
+    answer = api("GET", "/api/v1/projects", token)
+    assert answer.status_code == 429 and answer.content_type == "application/problem+json"
+    assert "Retry-After" in answer.headers
