@@ -154,11 +154,11 @@ class Projects(MethodView):
     @blp.response(201, ProjectOut)
     def post(self, body):
         """Create a project in the organization `org` (owners, maintainers, supervisors) or,
-        without `org`, in the caller's personal workspace (needs `write:orgs`). The plan
+        without `org` (or with `personal`), in the caller's personal workspace (needs `write:orgs`). The plan
         limits the number of projects of each workspace."""
         caller = bearer.require("write:orgs")
         org = None
-        if body.get("org"):
+        if body.get("org") not in (None, "", workspace.PERSONAL):
             org, _ = org_for(caller, body["org"])
             require(caller.user, org, Action.CREATE_PROJECT)  # as the page: before the form
         form = checked(ProjectForm, body)

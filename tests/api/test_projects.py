@@ -128,6 +128,13 @@ def test_create_a_personal_project_audited(team, make_token, api):
     project = db.session.get(Project, body["id"])
     assert (project.personal_owner_id, project.name) == (team["dave"].id, "Mine")
     assert by_token("project.created")
+    again = api(
+        "POST",
+        URL,
+        make_token(team["dave"], "write:orgs"),
+        json={"name": "Also", "org": "personal"},
+    )
+    assert again.status_code == 201 and again.get_json()["org"] is None
 
 
 @pytest.mark.parametrize(
