@@ -20,7 +20,7 @@ from app.api.blueprints import blueprint
 from app.api.common import BadRequest, checked, run
 from app.api.orgs import org_for
 from app.extensions import db
-from app.models import Organization, Project
+from app.models import Organization, Project, Role
 from app.orgs import workspace
 from app.permissions import Action, can_manage_project, require
 from app.projects import queries, services
@@ -86,21 +86,27 @@ def shown(row: queries.Row, slug: str | None) -> dict:
     return values | {"org": slug, "assignees": row.assignees, "can_manage": row.can_manage}
 
 
-def _where(caller: bearer.Caller, slug: str | None):
-    """The condition and parameters of the projects listed, and each organization's slug."""
+# Each project's workspace (an organization's id, None for personal): its slug and the role.
+Workspaces = dict[int | None, tuple[str | None, Role | None]]
+PERSONAL: Workspaces = {None: (None, None)}
+
+
+def _where(caller: bearer.Caller, slug: str | None) -> tuple[ColumnElement[bool], dict, Workspaces]:
+    """The condition and parameters of the projects listed, and each organization's slug and
+    the caller's role there."""
     user = caller.user
     if slug == workspace.PERSONAL:
-        return queries.visible_condition("personal"), {"user_id": user.id}, {}
+        return queries.visible_condition("personal"), {"user_id": user.id}, PERSONAL
     if slug is not None:
         org, role = org_for(caller, slug)
         visible = queries.visibility(user, org, role)
         if visible is None:  # an administrator outside it sees the organization, not its work
-            return Project.id.is_(None), {}, {}
+            return Project.id.is_(None), {}, PERSONAL
         kind, params = visible
         return queries.visible_condition(kind), params, {org.id: (org.slug, role)}
     roles = {c.org: c.role for c in workspace.memberships(user)}
     where = queries.visible_anywhere(user, roles)
-    return where, {"user_id": user.id}, {o.id: (o.slug, r) for o, r in roles.items()}
+    return where, {"user_id": user.id}, PERSONAL | {o.id: (o.slug, r) for o, r in roles.items()}
 
 
 def _after(after: str) -> ColumnElement[bool]:
@@ -125,7 +131,7 @@ def _page(caller: bearer.Caller, args: dict) -> dict:
     rows = queries.with_assignees(caller.user, None, projects[:limit])
     items = []
     for row in rows:  # each project's organization has its own role for can_manage
-        slug, role = orgs.get(row.project.organization_id, (None, None))
+        slug, role = orgs[row.project.organization_id]
         row.can_manage = can_manage_project(caller.user, row.project, role)
         items.append(shown(row, slug))
     next_cursor = None
@@ -154,8 +160,8 @@ class Projects(MethodView):
     @blp.response(201, ProjectOut)
     def post(self, body):
         """Create a project in the organization `org` (owners, maintainers, supervisors) or,
-        without `org` (or with `personal`), in the caller's personal workspace (needs `write:orgs`). The plan
-        limits the number of projects of each workspace."""
+        without `org` (or with `personal`), in the caller's personal workspace (needs
+        `write:orgs`). The plan limits the number of projects of each workspace."""
         caller = bearer.require("write:orgs")
         org = None
         if body.get("org") not in (None, "", workspace.PERSONAL):
