@@ -34,6 +34,8 @@ PUBLIC_GET = [
         r"^/static/",
         r"^/favicon\.ico$",  # a redirect to the static icon
         r"^/invitations/<[^>]+>$",
+        r"^/api/docs$",  # the API reference and its document describe, they hold no data
+        r"^/api/v1/openapi\.json$",
         r"^/billing/webhook(/|$)",
         r"^/login/sso$",  # single sign-on starts and returns signed out (SPEC §8)
         r"^/auth/(oidc|saml|social)/",
@@ -42,6 +44,9 @@ PUBLIC_GET = [
 # The SAML response arrives by a cross-site POST from the identity provider: its signature and
 # the id of our request it answers protect it, not our token.
 CSRF_EXEMPT = {"/billing/webhook", "/auth/saml/<idp>/acs"}
+# The API and SCIM take a bearer token, never a cookie, so they need no CSRF token; what they
+# answer a cookie is tested below (test_every_machine_route_refuses_a_cookie).
+MACHINE = re.compile(r"^/(api/v1|scim/v2)(/|$)")
 
 
 def csp(response) -> dict[str, str]:
@@ -337,7 +342,7 @@ def snapshot() -> dict:
 def test_every_post_route_refuses_a_missing_csrf_token(app, client, admin, login_as):
     login_as(admin)
     client.get("/")
-    targets = urls(app, "POST", lambda r: r.rule not in CSRF_EXEMPT)
+    targets = urls(app, "POST", lambda r: r.rule not in CSRF_EXEMPT and not MACHINE.match(r.rule))
     assert "/logout" in targets and "/login" in targets and "/signup" in targets
     before = snapshot()
     wrong = {url: client.post(url, data={"x": "1"}).status_code for url in targets}
@@ -349,7 +354,11 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, client, admin, login
 
 
 def test_every_private_get_route_sends_anonymous_users_to_login(app, client):
-    private = urls(app, "GET", lambda r: not any(p.search(r.rule) for p in PUBLIC_GET))
+    private = urls(
+        app,
+        "GET",
+        lambda r: not any(p.search(r.rule) for p in PUBLIC_GET) and not MACHINE.match(r.rule),
+    )
     assert "/" in private and "/account/sessions" in private
     leaks = {}
     for url in private:
@@ -357,6 +366,23 @@ def test_every_private_get_route_sends_anonymous_users_to_login(app, client):
         if response.status_code != 302 or not response.headers["Location"].startswith("/login"):
             leaks[url] = response.status_code
     assert leaks == {}
+
+
+def test_every_machine_route_refuses_a_cookie(app, client, admin, login_as):
+    """Signed in as an administrator, every API and SCIM route, any method, still answers 401
+    problem details without a token: a cookie is never a credential there (SPEC §9)."""
+    login_as(admin)
+    assert client.get("/account").status_code == 200
+    public = {"/api/v1/openapi.json", "/scim/v2/ServiceProviderConfig"}
+    answers = {}
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        for url in urls(app, method, lambda r: bool(MACHINE.match(r.rule))):
+            if url not in public:
+                answer = client.open(url, method=method, json={})
+                answers[(method, url)] = (answer.status_code, answer.mimetype)
+    assert any(url.startswith("/api/v1/users") for _, url in answers)
+    refused = {(401, "application/problem+json"), (401, "application/scim+json")}
+    assert {key: found for key, found in answers.items() if found not in refused} == {}
 
 
 def test_every_admin_route_is_404_for_a_signed_in_non_admin(app, client, make_user, login_as):

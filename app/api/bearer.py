@@ -45,9 +45,7 @@ class Unauthorized(DomainError):
 class InsufficientScope(Forbidden):
     def __init__(self, scope: str) -> None:
         super().__init__(f"This token does not carry the scope `{scope}`.")
-        self.headers = {
-            "WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'
-        }
+        self.headers = {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'}
 
 
 @dataclass(frozen=True)

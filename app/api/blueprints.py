@@ -33,8 +33,10 @@ class Api(flask_smorest.Api):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM)
             self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "The problem, as RFC 9457 problem details",
-                    "schema": self.ERROR_SCHEMA}
+        response = {
+            "description": "The problem, as RFC 9457 problem details",
+            "schema": self.ERROR_SCHEMA,
+        }
         prepare_response(response, self.spec, PROBLEM)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 

@@ -39,7 +39,7 @@ def run(service: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 
 def checked(form_class: type[FlaskForm], values: dict[str, Any], *args: Any) -> FlaskForm:
     """`values` run through a page's form (without its CSRF token); Invalid if it refuses."""
-    data = MultiDict()
+    data: MultiDict[str, str] = MultiDict()
     for key, value in values.items():
         if value is True:
             data[key] = "y"

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import url_for
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select, tuple_
 
 from app import passwords
@@ -88,7 +88,7 @@ def _page(q: str, sort: str, after: str | None, limit: int) -> tuple[list[User],
             if bound is None:
                 raise BadRequest("This cursor is not one the API gave out.", field="cursor")
             query = query.where(bound[0] < bound[1] if descending else bound[0] > bound[1])
-    order = [key.desc() if descending else key.asc()]
+    order: list = [key.desc() if descending else key.asc()]
     if not by_name:
         order.append(User.id.desc() if descending else User.id.asc())
     rows = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
@@ -101,7 +101,7 @@ def _page(q: str, sort: str, after: str | None, limit: int) -> tuple[list[User],
 
 @blp.route("")
 class Users(MethodView):
-    @blp.arguments(ListArgs, location="query")
+    @blp.arguments(ListArgs, location="query", unknown=RAISE)
     @blp.response(200, UserPage)
     def get(self, args):
         """Accounts, a page at a time (needs `read:users` and `admin`)."""
@@ -135,7 +135,7 @@ class Users(MethodView):
         shown = schemas.attributes(user)
         if temporary is not None:
             shown["temporary_password"] = temporary
-        return shown, 201, {"Location": url_for("api_users.User", user_id=user.id)}
+        return shown, 201, {"Location": url_for("api_users.UserView", user_id=user.id)}
 
 
 def _user(user_id: int) -> User:
@@ -144,8 +144,6 @@ def _user(user_id: int) -> User:
 
 @blp.route("/<int:user_id>")
 class UserView(MethodView):
-    endpoint = "User"
-
     @blp.response(200, schemas.User)
     def get(self, user_id: int):
         """One account (needs `read:users` and `admin`)."""
