@@ -105,8 +105,6 @@ def _one(org: Organization, invitation_id: int) -> Invitation:
 
 @blp.route("/<slug>/invitations/<int:invitation_id>")
 class OneInvitation(MethodView):
-    endpoint = "OneInvitation"
-
     @blp.response(200, InvitationOut)
     def get(self, slug: str, invitation_id: int):
         """One invitation not yet answered (needs `read:orgs`)."""

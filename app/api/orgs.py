@@ -96,8 +96,6 @@ class Orgs(MethodView):
 
 @blp.route("/<slug>")
 class OrgView(MethodView):
-    endpoint = "OrgView"
-
     @blp.response(200, Org)
     def get(self, slug: str):
         """One organization (needs `read:orgs`): its members see it, administrators too."""

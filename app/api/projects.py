@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import url_for
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import ColumnElement, select, tuple_
 
 from app.api import bearer, cursor, schemas
@@ -149,7 +149,7 @@ def _one(caller: bearer.Caller, project_id: int) -> dict:
 
 @blp.route("")
 class Projects(MethodView):
-    @blp.arguments(ListArgs, location="query")
+    @blp.arguments(ListArgs, location="query", unknown=RAISE)
     @blp.response(200, ProjectPage)
     def get(self, args):
         """The projects the caller may see, newest first, a page at a time (needs
@@ -176,8 +176,6 @@ class Projects(MethodView):
 
 @blp.route("/<int:project_id>")
 class ProjectView(MethodView):
-    endpoint = "ProjectView"
-
     @blp.response(200, ProjectOut)
     def get(self, project_id: int):
         """One project the caller may see, with its assignees (needs `read:orgs`)."""
