@@ -24,7 +24,7 @@ from app.models import Organization, Project, Role
 from app.orgs import workspace
 from app.permissions import Action, can_manage_project, require
 from app.projects import queries, services
-from app.projects.forms import ProjectForm
+from app.projects.forms import ProjectForm, TransferForm
 
 blp = blueprint("api_projects", __name__, "/projects", "Projects")
 
@@ -207,3 +207,25 @@ class ProjectView(MethodView):
         """Delete a project (needs `write:orgs`; those who may manage it)."""
         caller = bearer.require("write:orgs")
         run(services.delete_project, caller.user, project_id)
+
+
+class Move(Schema):
+    workspace = fields.String(
+        required=True,
+        validate=validate.Length(max=40),
+        metadata={"description": "`personal`, or the slug of an organization of the caller's."},
+    )
+
+
+@blp.route("/<int:project_id>/transfer", methods=["POST"])
+@blp.arguments(Move)
+@blp.response(200, ProjectOut)
+def transfer(body, project_id: int):
+    """Move a project to the personal workspace or to an organization where the caller may
+    create projects (needs `write:orgs`). Assignees who are not members there are unassigned;
+    the plan of the workspace it goes to limits its projects."""
+    caller = bearer.require("write:orgs")
+    services.get(caller.user, project_id, manage=True)  # as the page: refused before the form
+    form = checked(TransferForm, body)
+    run(services.transfer, caller.user, project_id, form.workspace.data.strip().lower())
+    return _one(caller, project_id)

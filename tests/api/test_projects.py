@@ -240,3 +240,19 @@ def test_the_last_personal_slot_goes_to_one_of_two_simultaneous_creations(app, t
     assert sorted(statuses) == [201, 422], statuses
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Project)) == 3
+
+
+def test_move_between_workspaces(team, work, make_token, api):
+    token = make_token(team["carol"], "write:orgs")
+    url = f"{URL}/{work['carols']}/transfer"
+    answer = api("POST", url, token, json={"workspace": "personal"})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["org"] is None
+    db.session.expire_all()
+    assert db.session.get(Project, work["carols"]).personal_owner_id == team["carol"].id
+    assert by_token("project.transferred")
+    problem(api("POST", url, token, json={"workspace": "elsewhere"}), 404)
+    problem(api("POST", url, token, json={"workspace": "personal"}), 422)  # already there
+    worker = make_token(team["dave"], "write:orgs")
+    move = {"workspace": "personal"}
+    problem(api("POST", f"{URL}/{work['for dave']}/transfer", worker, json=move), 403)
