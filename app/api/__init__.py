@@ -12,10 +12,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.api import docs, me, sessions, users
+    from app.api import docs, invitations, me, members, orgs, projects, sessions, users
     from app.api.blueprints import api
 
     api.init_app(app)
-    for module in (me, users, sessions):
+    for module in (me, users, sessions, orgs, members, invitations, projects):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)

@@ -83,7 +83,8 @@ def blueprint(name: str, import_name: str, url_prefix: str, description: str):
         name, import_name, url_prefix=bearer.API_PREFIX + url_prefix, description=description
     )
     csrf.exempt(blp)
-    limiter.limit(_rate_limit, key_func=bearer.rate_key)(blp)
+    # One allowance per token for the whole API: a limit per blueprint would multiply it.
+    limiter.shared_limit(_rate_limit, scope="api", key_func=bearer.rate_key)(blp)
     blp.before_request(_authenticate)  # before the body is read: no token, no 422
     blp.after_request(_rate_headers)
     return blp

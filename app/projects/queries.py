@@ -49,7 +49,11 @@ def visible_condition(kind: str) -> ColumnElement[bool]:
     as bound parameters: a WHERE for the lists, an ON for the dashboard's outer join."""
     if kind == "personal":
         return Project.personal_owner_id == bindparam("user_id")
-    in_org = Project.organization_id == bindparam("org_id")
+    return _seen_in(kind, Project.organization_id == bindparam("org_id"))
+
+
+def _seen_in(kind: str, in_org: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The projects of a kind of organization workspace: `in_org` says which organizations."""
     if kind == "all":
         return in_org
     assigned: ColumnElement[bool] = exists().where(
@@ -58,6 +62,25 @@ def visible_condition(kind: str) -> ColumnElement[bool]:
     if kind == "supervised":
         assigned = or_(assigned, Project.created_by_id == bindparam("user_id"))
     return and_(in_org, assigned)
+
+
+def visible_anywhere(user: User, roles: dict[Organization, Role]) -> ColumnElement[bool]:
+    """Every project `user` may see, in their personal workspace and in each organization of
+    `roles` (their organizations with their role), as one condition on Project with the
+    person as the bound parameter `user_id`; organizations are grouped by what the role lets
+    one see, so it stays one statement however many there are."""
+    by_kind: dict[str, list[int]] = {}
+    for org, role in roles.items():
+        found = visibility(user, org, role)
+        if found is not None:
+            by_kind.setdefault(found[0], []).append(org.id)
+    return or_(
+        visible_condition("personal"),
+        *(
+            _seen_in(kind, Project.organization_id.in_(ids))
+            for kind, ids in sorted(by_kind.items())
+        ),
+    )
 
 
 @functools.cache

@@ -92,6 +92,13 @@ def test_responses_carry_the_rate_limit_of_the_token(make_user, make_token, api)
     assert answer.headers["RateLimit"].startswith('"per-token";r=599;t=')
 
 
+def test_one_allowance_per_token_across_every_resource(make_user, make_token, api):
+    token = make_token(make_user(username="alice"), "read:orgs")
+    for path in ("/api/v1/me", "/api/v1/orgs", "/api/v1/projects"):
+        remaining = api("GET", path, token).headers["RateLimit"]
+    assert remaining.startswith('"per-token";r=597;t=')
+
+
 def test_a_revoked_token_stops_on_every_worker_at_once(app, make_user, make_token):
     """Two apps on one database stand for two gunicorn workers: nothing about a token is
     cached in a worker, so a revocation made through one is refused by the other."""
