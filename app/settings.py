@@ -266,6 +266,32 @@ DEFINITIONS: dict[str, Definition] = {
             "an address cannot sign in with a password and are sent to their identity provider; "
             "administrators keep their password.",
         ),
+        Definition(
+            "require_2fa_admins",
+            "Administrators must use a second factor",
+            False,
+            group="Security",
+            help="An authenticator app or a passkey, asked for after the password. An "
+            "administrator without one can only enroll until they have.",
+        ),
+        Definition(
+            "require_2fa_everyone",
+            "Everyone must use a second factor",
+            False,
+            group="Security",
+            help="As above, for every account. Organization owners can also require it of "
+            "their members only.",
+        ),
+        Definition(
+            "factor_grace_days",
+            "Days to enroll once required",
+            7,
+            0,
+            90,
+            "Security",
+            "How long a person who must use a second factor may still go on without one, "
+            "counted from the first sign-in after the requirement applied; 0 asks at once.",
+        ),
     )
 }
 

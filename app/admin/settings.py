@@ -20,6 +20,7 @@ GROUP_NOTES = {
     "Sessions": "How long people stay signed in.",
     "Organizations": "Invitations to organizations.",
     "Plans": "What the Free and Solo plans allow; the Team plan is limited by its seats.",
+    "Security": "Second factors: who must use one, and how long they have to enroll.",
     "Admin": "This console.",
 }
 

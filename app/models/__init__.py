@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent, DailyStat
 from app.models.billing import BillingCustomer, StripeEvent, Subscription
+from app.models.factor import Passkey, RecoveryCode, RememberedDevice
 from app.models.identity import FederatedIdentity, SsoRequest, UsedAssertion
 from app.models.organization import Invitation, Membership, Organization, Role
 from app.models.outbox import OutboxMessage
@@ -23,9 +24,12 @@ __all__ = [
     "Membership",
     "Organization",
     "OutboxMessage",
+    "Passkey",
     "Project",
     "ProjectAssignee",
+    "RecoveryCode",
     "RecoveryLink",
+    "RememberedDevice",
     "Role",
     "RowCount",
     "Setting",

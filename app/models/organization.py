@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model, utcnow
@@ -41,6 +41,8 @@ class Organization(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # The provisioning client's own name for the organization (SCIM externalId of a Group).
     scim_external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The owner requires a second factor of every member (SPEC §10).
+    require_2fa: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     owner: Mapped[User] = relationship(lazy="raise")
 

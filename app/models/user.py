@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Index, String, Text, true
+from sqlalchemy import BigInteger, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.extensions import Model, utcnow
@@ -60,6 +60,16 @@ class User(UserMixin, Model):
     notes: Mapped[str | None] = mapped_column(Text)
     # The provisioning client's own name for the account (SCIM externalId), kept as given.
     scim_external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The authenticator app (SPEC §10): its RFC 6238 key, set at enrollment and in use once
+    # confirmed by a code; the last accepted time step, so no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Since when the person has a second factor (app or passkey): None while they have none,
+    # kept by app/auth/factors.py so that sign-in and every page know without a query.
+    second_factor_at: Mapped[datetime | None]
+    # When a person required to use a second factor must have enrolled (the grace period).
+    factor_deadline: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(index=True)
     password_changed_at: Mapped[datetime | None]
