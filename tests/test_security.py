@@ -37,11 +37,14 @@ PUBLIC_GET = [
         r"^/billing/webhook(/|$)",
         r"^/login/sso$",  # single sign-on starts and returns signed out (SPEC §8)
         r"^/auth/(oidc|saml|social)/",
+        r"^/scim/v2(/|$)",  # a bearer token or 401, never the sign-in page (tests/scim)
     )
 ]
 # The SAML response arrives by a cross-site POST from the identity provider: its signature and
 # the id of our request it answers protect it, not our token.
 CSRF_EXEMPT = {"/billing/webhook", "/auth/saml/<idp>/acs"}
+# SCIM clients authenticate with a bearer token; no cookie is read there (tests/scim).
+CSRF_EXEMPT |= {"/scim/v2", "/scim/v2/<path:rest>"}
 
 
 def csp(response) -> dict[str, str]:
