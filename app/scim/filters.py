@@ -53,7 +53,7 @@ def key_of(attr_path: AttrPath, prefix: str | None = None) -> str:
 class SqlFilter(FilterVisitor[ColumnElement[bool]]):
     def __init__(self, columns: dict[str, Column], prefix: str | None = None) -> None:
         self.columns = columns
-        self.prefix = prefix  # inside emails[...]: the values compared are ones that exist
+        self.prefix = prefix
 
     def _column(self, attr_path: AttrPath) -> Column:
         key = key_of(attr_path, self.prefix)
@@ -82,9 +82,10 @@ class SqlFilter(FilterVisitor[ColumnElement[bool]]):
 
     def visit_value_path(self, node: ValuePath) -> ColumnElement[bool]:
         # Every multi-valued attribute we keep holds one value at most, so emails[value eq x]
-        # is emails.value eq x.
+        # is emails.value eq x, among the accounts that have one: a selection only looks at
+        # the values there are (emails[not (type eq "work")] matches no account without one).
         inner = SqlFilter(self.columns, key_of(node.attr_path, self.prefix))
-        return inner.visit(node.val_filter)
+        return and_(self.visit_present(Present(node.attr_path)), inner.visit(node.val_filter))
 
     def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
         column = self._column(node.attr_path)
@@ -103,7 +104,7 @@ def compare(column: Column, op: Op, raw: Any, missing_differs: bool = True) -> C
     if column.kind == "string" and not column.case_exact and not column.folded:
         expression = func.lower(expression)
     condition = _condition(expression, op, value, column.kind)
-    if op == Op.ne and column.nullable and missing_differs:
+    if op == Op.ne and column.nullable:  # an unassigned attribute is "ne" any value
         return or_(condition, column.expression.is_(None))
     return condition
 

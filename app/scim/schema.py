@@ -30,6 +30,7 @@ from scim2_models import (
     Reference,
     Required,
     Resource,
+    Returned,
     ScimPolicy,
     ScimProvider,
     ServiceProviderConfig,
@@ -43,6 +44,12 @@ MAX_RESULTS = 200  # a page of users; the same bound as the JSON API's pages
 class Email(ComplexAttribute):
     value: str | None = None
     """The account's email address; an account has at most one."""
+
+    # Microsoft Entra ID writes the address as `emails[type eq "work"].value`: the one address
+    # is the work one. Returned only when asked for, so that what a client wrote reads back.
+    type: Annotated[str | None, Mutability.read_only, Returned.request] = Field(
+        None, examples=["work"]
+    )
 
 
 class User(Resource[Any]):
@@ -107,7 +114,10 @@ CONFIG = ServiceProviderConfig(
 
 # Attributes we do not keep are dropped rather than refused: identity providers send the whole
 # RFC 7643 User (name.givenName, phoneNumbers…) whatever /Schemas says.
-POLICY = ScimPolicy(unknown=ScimPolicy.Unknown.ignore)
+POLICY = ScimPolicy(
+    unknown=ScimPolicy.Unknown.ignore,
+    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,  # Entra, for a first address
+)
 
 
 def provider() -> ScimProvider:

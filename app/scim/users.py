@@ -17,7 +17,7 @@ from scim2_models import (
     NotFoundException,
     SearchRequest,
 )
-from sqlalchemy import false, func, select, true
+from sqlalchemy import false, func, not_, select, true
 
 from app.account import verification
 from app.admin import queries
@@ -39,11 +39,22 @@ def _active(op: Op, value: Any):
     return User.is_disabled.is_(false() if (value == (op == Op.eq)) else true())
 
 
+def _email_type(op: Op, value: Any):
+    """The one address is the work one (see schema.Email)."""
+    if value is None:  # `emails.type pr`
+        return User.email.is_not(None)
+    if op not in (Op.eq, Op.ne) or not isinstance(value, str):
+        raise InvalidFilterException(detail="emails.type is compared with eq or ne.")
+    equal = User.email.is_not(None) if value.casefold() == "work" else false()
+    return equal if op == Op.eq else not_(equal)  # ne: also the accounts without an address
+
+
 COLUMNS = {
     "id": Column(User.id, kind="id"),
     "username": Column(User.username_key, folded=True),
     "displayname": Column(User.display_name),
     "emails.value": Column(User.email_key, folded=True, nullable=True),
+    "emails.type": Column(User.email, condition=_email_type),
     "externalid": Column(User.scim_external_id, case_exact=True, nullable=True),
     "active": Column(User.is_disabled, kind="bool", condition=_active),
     "meta.created": Column(User.created_at, kind="datetime"),
@@ -58,7 +69,7 @@ def to_scim(user: User) -> schema.User:
         user_name=user.username,
         display_name=user.display_name,
         active=not user.is_disabled,
-        emails=[schema.Email(value=user.email)] if user.email else None,
+        emails=[schema.Email(value=user.email, type="work")] if user.email else None,
     )
     resource.meta = Meta(
         resource_type="User",

@@ -26,4 +26,6 @@ def test_scim2_tester_finds_nothing_wrong(app, scim_token, roomy_plans):
     assert not failed, "\n".join(
         f"{r.status.name} {r.resource_type} {r.title}: {r.reason}" for r in failed
     )
-    assert sum(statuses[s] for s in PASSED) >= 40
+    assert sum(statuses[s] for s in PASSED) >= 55  # 58 on this schema: discovery, CRUD, PATCH
+    # The one thing not offered: a search of Users and Groups at once (POST /.search).
+    assert all("several resource types" in reason for _, reason in skipped), skipped

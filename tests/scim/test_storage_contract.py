@@ -85,6 +85,8 @@ class TestGatehouseStorage(ScimStorageContract):
             "not (emails pr)",
             'active ne false and userName lt "c"',
             'userName ge "Bob" and not (userName eq "carol")',
+            'emails[type eq "work" and value co "ALICE"]',
+            'emails.type ne "home"',
         ],
     )
     def test_our_filters_as_the_filter_evaluator(

@@ -259,3 +259,20 @@ def test_an_owner_of_an_organization_cannot_be_deleted(scim, make_user, make_org
     assert response.status_code == 409
     assert "owns acme" in response.json["detail"]
     assert _user("alice") is not None
+
+
+def test_entra_writes_the_address_as_the_work_email(scim, make_user):
+    alice = make_user("alice")
+    body = patch(
+        {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "al@example.com"},
+        {"op": "Replace", "path": "active", "value": "False"},  # Entra's booleans are strings
+    )
+
+    assert scim("PATCH", f"/Users/{alice.id}", body).status_code == 204
+    alice = _user("alice")
+    assert (alice.email, alice.is_disabled) == ("al@example.com", True)
+    found = scim("GET", "/Users", query_string={"filter": 'emails[type eq "work"]'})
+    assert _ids(found) == ["root", "alice"]
+    assert scim("GET", f"/Users/{alice.id}?attributes=emails.type").json["emails"] == [
+        {"type": "work"}
+    ]
