@@ -7,7 +7,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import Response, request
+from flask import request
+from werkzeug.wrappers import Response
 from sqlalchemy import select, update
 
 from app import audit

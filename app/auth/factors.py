@@ -40,6 +40,14 @@ def passkey_count(user: User) -> int:
     return db.session.scalar(select(func.count(Passkey.id)).where(Passkey.user_id == user.id)) or 0
 
 
+def passkeys_of(user: User) -> list[Passkey]:
+    return list(
+        db.session.scalars(
+            select(Passkey).where(Passkey.user_id == user.id).order_by(Passkey.created_at)
+        )
+    )
+
+
 def refresh(user: User) -> None:
     """Keep users.second_factor_at true to the factors the person has, after any change."""
     has_any = has_app(user) or passkey_count(user) > 0

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from app import audit
 from app.account import verification
-from app.auth import bp, recovery, recovery_link, services, throttle, web
+from app.auth import bp, recovery, recovery_link, second_step, services, throttle, web
 from app.auth.forms import AnswerForm, ForgotForm, LoginForm, SignupForm, proposed_username
 from app.extensions import db, limiter
 from app.models import User
@@ -112,6 +112,10 @@ def login():
             "auth/login.html", form=form, failed=services.FAILED, next_path=target
         )
         return page, 401
+    if second_step.needed(user):  # nothing is signed in before the second factor
+        db.session.commit()  # the failure counter's reset
+        second_step.begin(user, remember=form.remember.data, target=target)
+        return redirect(url_for("auth.verify"), 303)
     pending = sso_web.pending_link()  # read before sign_in clears the cookie session
     web.sign_in(user, remember=form.remember.data)
     done = attempt(sso_web.complete_link, user, pending)
