@@ -28,6 +28,12 @@ class PasswordCheckForm(FlaskForm):
     password = password_field("Your password", "current-password")
 
 
+def _grouped(key: str | None) -> str:
+    """The key in groups of four, as people copy it (apps ignore the spaces)."""
+    key = key or ""
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
 def _me():
     return current_user._get_current_object()
 
@@ -43,7 +49,7 @@ def _page(status: int = 200, *, codes: list[str] | None = None, **forms):
         has_app=factors.has_app(user),
         setting_up=setting_up,
         qr=factors.qr_svg(factors.provisioning_uri(user)) if setting_up else None,
-        secret=user.totp_secret if setting_up else None,
+        secret=_grouped(user.totp_secret) if setting_up else None,
         codes=codes,
         codes_left=factors.recovery_left(user),
         passkey_list=factors.passkeys_of(user),
