@@ -61,6 +61,21 @@ class NewUser:
     is_admin: bool = False
     must_change_password: bool = False
 
+    @classmethod
+    def from_form(cls, form) -> tuple[NewUser, str | None]:
+        """The account the admin panel's new-user form (page or API) asks for, and the password
+        generated for it when none was given: shown once, changed at the first sign-in."""
+        temporary = None if form.password.data else passwords.temporary_password()
+        data = cls(
+            username=form.username.data,
+            display_name=form.display_name.data,
+            email=form.email.data,
+            password=form.password.data or temporary or "",
+            is_admin=form.is_admin.data,
+            must_change_password=form.must_change_password.data or temporary is not None,
+        )
+        return data, temporary
+
 
 def create_user(actor: User, data: NewUser) -> User:
     _require_names_free(data.username, data.email)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from app import paging, passwords
+from app import paging
 from app.account import verification
 from app.admin import bp, queries, services
 from app.admin.forms import DeleteUserForm, EditUserForm, NewUserForm
@@ -66,7 +66,7 @@ def new_user():
         return render_template(
             "admin/user_new.html", form=form
         ), 422 if form.is_submitted() else 200
-    data, temporary = _new_user(form)
+    data, temporary = services.NewUser.from_form(form)
 
     def create() -> tuple[User, bool]:
         user = services.create_user(actor(), data)
@@ -82,21 +82,6 @@ def new_user():
     if temporary:
         return _shown_once(user, temporary)
     return redirect(url_for(".edit_user", user_id=user.id), 303)
-
-
-def _new_user(form: NewUserForm) -> tuple[services.NewUser, str | None]:
-    """The account to create, and the password generated for it when none was typed: shown
-    once on the next page, and to be changed at the first sign-in."""
-    temporary = None if form.password.data else passwords.temporary_password()
-    data = services.NewUser(
-        username=form.username.data,
-        display_name=form.display_name.data,
-        email=form.email.data,
-        password=form.password.data or temporary or "",
-        is_admin=form.is_admin.data,
-        must_change_password=form.must_change_password.data or temporary is not None,
-    )
-    return data, temporary
 
 
 def _shown_once(user: User, temporary: str):

@@ -13,7 +13,6 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select, tuple_
 
-from app import passwords
 from app.account import verification
 from app.admin import queries
 from app.admin import services as admin
@@ -115,16 +114,7 @@ class Users(MethodView):
     def post(self, body):
         """Create an account (needs `write:users` and `admin`)."""
         caller = bearer.require("write:users", admin=True)
-        form = checked(NewUserForm, body)
-        temporary = None if form.password.data else passwords.temporary_password()
-        data = admin.NewUser(
-            username=form.username.data,
-            display_name=form.display_name.data,
-            email=form.email.data,
-            password=form.password.data or temporary or "",
-            is_admin=form.is_admin.data,
-            must_change_password=form.must_change_password.data or temporary is not None,
-        )
+        data, temporary = admin.NewUser.from_form(checked(NewUserForm, body))
 
         def create() -> User:
             user = admin.create_user(caller.user, data)
