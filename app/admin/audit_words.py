@@ -22,6 +22,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "sso.link_offered": ("SSO link offered", "Single sign-on offered to link {target}"),
     "sso.linked": ("Identity linked", "{actor} linked a single sign-on identity"),
     "sso.unlinked": ("Identity unlinked", "{actor} unlinked a single sign-on identity"),
+    "factor.passkey_added": ("Passkey added", "{actor} added a passkey"),
+    "factor.passkey_removed": ("Passkey removed", "{actor} removed a passkey"),
     "session.active": ("Used a session", "{actor} used the site"),
     "session.revoked": ("Sessions ended", "{actor} ended sessions of {target}"),
     "token.created": ("API token created", "{actor} created an API token for {target}"),
