@@ -16,6 +16,7 @@ from app.auth import factors
 from app.extensions import db
 from app.models import AuditEvent, User
 from tests.browser.conftest import serve, watch
+from tests.browser.test_pages import _axe
 from tests.factories import PASSWORD, Factory
 
 pytestmark = pytest.mark.browser
@@ -97,6 +98,9 @@ def test_register_a_passkey(run):
     run.page.click("button:has-text('Add a passkey')")
     run.page.wait_for_selector("text=Passkey “Laptop” added")
     assert "Your recovery codes" in run.page.inner_text("main")
+    run.go("/account/security")
+    run.page.click("summary:has-text('Rename or remove')")
+    assert _axe(run.page) == [], "the passkey table and its forms, open, as axe reads them"
     assert run.passkeys() == [("Laptop", False)]
     stored = run.credentials()
     assert (
