@@ -42,9 +42,8 @@ def _owner_key() -> str:
     """The account whose passkey is named, so failures against one account are limited as a
     password's are; an unknown or unreadable credential counts against the address."""
     try:
-        raw_id = json.loads(request.form.get("credential", "")[: ceremony.CREDENTIAL_MAX]).get(
-            "rawId"
-        )
+        text = request.form.get("credential", "")[: ceremony.CREDENTIAL_MAX]
+        raw_id = json.loads(text).get("rawId")
         owner = db.session.scalar(
             select(Passkey.user_id).where(Passkey.credential_id == base64url_to_bytes(raw_id))
         )

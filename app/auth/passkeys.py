@@ -52,11 +52,13 @@ def relying_party(request_host_url: str) -> RelyingParty:
     """BASE_URL's host and origin when it was set, else the request's (SPEC §10)."""
     config = current_app.config
     parts = urlsplit(config["BASE_URL"] if config.get("BASE_URL_SET") else request_host_url)
-    host = parts.hostname or ""
+    netloc = parts.netloc.rpartition("@")[2].lower()
     # An origin names its port only when it is not the scheme's default, as browsers write it.
-    port = f":{parts.port}" if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme) else ""
-    shown = f"[{host}]" if ":" in host else host
-    return RelyingParty(host, f"{parts.scheme}://{shown}{port}", settings.get("site_name"))
+    default = f":{_DEFAULT_PORTS.get(parts.scheme)}"
+    if netloc.endswith(default):
+        netloc = netloc.removesuffix(default)
+    origin = f"{parts.scheme}://{netloc}"
+    return RelyingParty(parts.hostname or "", origin, settings.get("site_name"))
 
 
 def user_handle(user: User) -> bytes:

@@ -156,3 +156,10 @@ def test_removing_one_of_two_keeps_the_factor_the_last_drops_backups(
     assert list(live) == []
     assert [e.detail for e in actions("factor.passkey_removed")] == ["One", "Two"]
     assert "removed" in notices[-1]
+
+
+def test_the_origin_is_written_as_browsers_write_it(app):
+    app.config["BASE_URL_SET"] = False
+    assert relying_party("http://LocalHost:80/").origin == "http://localhost"
+    assert relying_party("http://localhost:99999/").origin == "http://localhost:99999"
+    assert relying_party("http://[::1]:8000/").id == "::1"
