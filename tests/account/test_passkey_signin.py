@@ -139,3 +139,24 @@ def test_the_json_options_need_the_csrf_header(client, alice, login_as):
     assert client.post("/login/passkey/options").status_code == 400
     login_as(alice)
     assert client.post("/account/security/passkeys/options").status_code == 400
+
+
+def test_the_login_page_offers_the_passkey_hidden_until_the_script_finds_webauthn(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "Sign in with a passkey" in page and 'data-passkey="get"' in page
+    assert "js/passkeys.js" in page and "<script>" not in page
+
+
+def test_a_domain_that_must_use_sso_cannot_use_a_passkey_alone(
+    client, alice, enrolled, monkeypatch
+):
+    monkeypatch.setattr("app.sso.accounts.password_refused", lambda login: alice)
+    response = passkey_sign_in(client, enrolled)
+    assert response.status_code == 403 and not signed_in(client)
+    assert passkeys_of(alice)[0].sign_count == 0, "nothing of the attempt was kept"
+
+
+def test_the_second_step_with_a_passkey_needs_someone_half_way(client):
+    token = client.csrf_token("/login")
+    response = client.post("/login/verify/passkey", data={"csrf_token": token, "credential": "{}"})
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
