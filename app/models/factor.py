@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model, utcnow
 
-
 PASSKEY_NAME_MAX = 60
 
 
