@@ -1,7 +1,8 @@
 """The person's passkeys on /account/security (SPEC §10): add (static/js/passkeys.js asks for
 the options, the authenticator makes the credential, the form posts it with its name), rename,
 and remove with the password. The page itself is security_routes.py; a refusal comes back on it
-with its status, the reason flashed at the top.
+with its status, the reason flashed at the top. Every endpoint here is named passkey_*: the
+enrollment gate (app/auth/setup.py) lets a person who must add a factor reach them.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def passkey_options():
 
 @bp.post("/security/passkeys")
 @login_required
-def add_passkey():
+def passkey_add():
     form = AddPasskeyForm()
     if not form.validate_on_submit():
         return _refused(form)
@@ -83,7 +84,7 @@ def add_passkey():
 
 @bp.post("/security/passkeys/<int:passkey_id>/rename")
 @login_required
-def rename_passkey(passkey_id: int):
+def passkey_rename(passkey_id: int):
     form = RenamePasskeyForm()
     if not form.validate_on_submit():
         return _refused(form)
@@ -97,7 +98,7 @@ def rename_passkey(passkey_id: int):
 
 @bp.post("/security/passkeys/<int:passkey_id>/delete")
 @login_required
-def remove_passkey(passkey_id: int):
+def passkey_remove(passkey_id: int):
     form = RemovePasskeyForm()
     if not form.validate_on_submit():
         return _refused(form)

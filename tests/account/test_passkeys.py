@@ -67,7 +67,7 @@ def test_register_two_passkeys_named_and_numbered(client, alice, login_as, notic
     assert found["rp"]["id"] == "gatehouse.example.com" and found["excludeCredentials"] == []
     first, second = SoftAuthenticator(), SoftAuthenticator()
     page = add_passkey(client, first, "  Work   laptop ")
-    assert page.status_code == 200 and "Your recovery codes" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Save these codes now" in page.get_data(as_text=True)
     found = options(client, "/account/security/passkeys/options", token)
     assert [c["id"] for c in found["excludeCredentials"]] == [found_id(first)]
     response = add_passkey(client, second)

@@ -97,7 +97,8 @@ def test_register_a_passkey(run):
     run.page.fill("#passkey-new-name", "Laptop")
     run.page.click("button:has-text('Add a passkey')")
     run.page.wait_for_selector("text=Passkey “Laptop” added")
-    assert "Your recovery codes" in run.page.inner_text("main")
+    assert "Save these codes now" in run.page.inner_text("main")
+    assert run.page.locator(".recovery-codes li").count() == 10
     run.go("/account/security")
     run.page.click("summary:has-text('Rename or remove')")
     assert _axe(run.page) == [], "the passkey table and its forms, open, as axe reads them"
