@@ -37,6 +37,7 @@ class Action(StrEnum):
     MANAGE_ANY_PROJECT = "edit, assign, delete or transfer any project"
     MANAGE_OWN_PROJECT = "edit, assign, delete or transfer projects they created"
     MANAGE_SUBSCRIPTION = "manage the subscription"
+    REQUIRE_2FA = "require a second factor of members"
 
 
 # action -> {role allowed: the target roles it may act on, or None when the action has no target}
@@ -54,6 +55,7 @@ MATRIX: dict[Action, dict[Role, frozenset[Role] | None]] = {
     Action.MANAGE_ANY_PROJECT: {O: None, M: None},
     Action.MANAGE_OWN_PROJECT: {O: None, M: None, S: None},
     Action.MANAGE_SUBSCRIPTION: {O: None},
+    Action.REQUIRE_2FA: {O: None},
 }
 ASSIGNABLE_BY = {role: targets for role, targets in MATRIX[Action.INVITE].items()}
 

@@ -12,7 +12,7 @@ from app.account.forms import (
     SecurityQuestionForm,
     TokenForm,
 )
-from app.auth import sessions, setup, web
+from app.auth import devices, sessions, setup, web
 from app.auth.services import QUESTIONS
 from app.errors import render_error
 from app.extensions import db
@@ -167,9 +167,15 @@ def security_question():
 @bp.get("/sessions")
 @login_required
 def session_list():
-    records = sessions.live_for(current_user._get_current_object())
+    user = current_user._get_current_object()
+    records = sessions.live_for(user)
     db.session.commit()
-    return render_template("account/sessions.html", records=records, current=web.current_session())
+    return render_template(
+        "account/sessions.html",
+        records=records,
+        current=web.current_session(),
+        devices=devices.devices_of(user),
+    )
 
 
 @bp.post("/sessions/<int:session_id>/revoke")

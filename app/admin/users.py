@@ -9,6 +9,7 @@ from app.account import verification
 from app.admin import bp, queries, services
 from app.admin.forms import DeleteUserForm, EditUserForm, NewUserForm
 from app.admin.web import actor, back_to, url_with
+from app.auth import factors
 from app.auth import web as auth_web
 from app.forms import CONTROL
 from app.models import User
@@ -196,6 +197,15 @@ def unlock_user(user_id: int):
         user_id,
         services.unlock,
         "Unlocked {name}: sign-in failures cleared and question recovery reopened.",
+    )
+
+
+@bp.post("/users/<int:user_id>/reset-factors")
+def reset_factors(user_id: int):
+    return _button(
+        user_id,
+        factors.reset,
+        "Removed the second factors of {name} and signed out all their sessions.",
     )
 
 

@@ -8,8 +8,8 @@ import secrets
 from datetime import timedelta
 
 from flask import request
-from werkzeug.wrappers import Response
 from sqlalchemy import select, update
+from werkzeug.wrappers import Response
 
 from app import audit
 from app.errors import NotFound

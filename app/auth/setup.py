@@ -1,9 +1,10 @@
 """What a signed-in person must do before anything else, and the gate that holds them to it.
 
-Two steps, each one page: their own password when someone else chose the current one (the
-temporary password of a recovery, a password an administrator set, the default admin's), and
-a security question when the account has none (an administrator created it). A person who
-needs both does both on the password page. Until done, only that page, sign-out and static
+Three steps: their own password when someone else chose the current one (the temporary
+password of a recovery, a password an administrator set, the default admin's); a security
+question when the account has none (an administrator created it); a second factor when one is
+required and the grace period is over (app/auth/enforcement.py). A person who needs the first
+two does both on the password page. Until done, only that step's pages, sign-out and static
 files answer; the page they were heading for is kept and opened afterwards.
 """
 
@@ -15,13 +16,14 @@ from flask import redirect, request, session, url_for
 from flask_login import current_user
 
 from app.api.bearer import is_machine_request
-from app.auth import bp
+from app.auth import bp, enforcement
 from app.models import User
 from app.urls import local_path
 
 ALWAYS_OPEN = {"auth.logout", "static", "main.healthz"}
 PASSWORD_PAGE = "account.change_password"
 QUESTION_PAGE = "account.security_question"
+FACTOR_PAGE = "account.security"
 AFTER_SETUP = "after_setup"  # Flask session: where the person was going
 
 
@@ -56,7 +58,21 @@ def pending_page(user: User) -> str | None:
     """The endpoint the person must complete next, or None when nothing is pending."""
     if user.must_change_password:
         return PASSWORD_PAGE
-    return QUESTION_PAGE if needs_question(user) else None
+    if needs_question(user):
+        return QUESTION_PAGE
+    return FACTOR_PAGE if enforcement.enrollment_due(user) else None
+
+
+def _step_of(endpoint: str, page: str) -> bool:
+    """Whether `endpoint` belongs to the pending step: enrolling a factor takes several forms
+    (the app, its confirmation, passkeys)."""
+    if page == FACTOR_PAGE:
+        return endpoint.startswith(("account.security", "account.passkey")) or endpoint in {
+            "account.begin_app",
+            "account.confirm_app",
+            "account.regenerate_codes",
+        }
+    return endpoint == page
 
 
 @bp.app_context_processor
@@ -80,7 +96,7 @@ def require_account_setup():
     if not user.is_authenticated:
         return None
     page = pending_page(user)
-    if page is None or request.endpoint == page:
+    if page is None or _step_of(request.endpoint, page):
         return None
     if request.method == "GET":
         session[AFTER_SETUP] = request.full_path if request.query_string else request.path

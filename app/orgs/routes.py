@@ -90,11 +90,27 @@ def edit(slug: str):
     form = OrgDetailsForm(obj=org)
     if not form.validate_on_submit():
         return render_template(
-            "orgs/edit.html", org=org, form=form
+            "orgs/edit.html", org=org, form=form, is_owner=org.owner_id == _me().id
         ), 422 if form.is_submitted() else 200
     if attempt(services.update, org, _me(), _details(form)).flash().ok:
         flash("The organization's details have been saved.", "success")
     return _show(org.slug)
+
+
+@bp.post("/orgs/<slug>/require-2fa")
+@login_required
+def require_2fa(slug: str):
+    org, _ = queries.org_for_viewer(slug, _me())
+    required = request.form.get("require_2fa") == "y"
+    done = attempt(services.set_require_2fa, org, _me(), required).flash()
+    if done.ok and done.value:
+        flash(
+            "Members must now use a second factor."
+            if required
+            else "Members no longer must use a second factor.",
+            "success",
+        )
+    return redirect(url_for("orgs.edit", slug=org.slug), 303)
 
 
 def _deliver(org, invitation, token: str) -> None:

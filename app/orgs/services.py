@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app import audit, integrity, limits, mail, settings
-from app.auth import sessions
+from app.auth import enforcement, sessions
 from app.billing import plans
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.extensions import db, utcnow
@@ -56,6 +56,19 @@ def update(org: Organization, actor: User, details: OrgDetails) -> None:
     for key, value in vars(details).items():
         setattr(org, key, value)
     audit.record("org.updated", actor, org=org, target=org.slug)
+
+
+def set_require_2fa(org: Organization, actor: User, required: bool) -> bool:
+    """The owner requires (or no longer requires) a second factor of every member; members
+    without one get the grace period. Returns whether anything changed."""
+    require(actor, org, Action.REQUIRE_2FA)
+    if org.require_2fa == required:
+        return False
+    org.require_2fa = required
+    if required:
+        enforcement.members_now_required(org)
+    audit.record("org.require_2fa", actor, org=org, target=org.slug, detail=str(required).lower())
+    return True
 
 
 def _membership(org: Organization, user_id: int) -> Membership:
@@ -135,6 +148,7 @@ def add_member(org: Organization, actor: User, user: User, role: Role = Role.WOR
     limits.require_member_seat(org)
     db.session.add(Membership(organization_id=org.id, user_id=user.id, role=role))
     sessions.privileges_changed(user)
+    enforcement.joined(user, org)
     audit.record("org.member_added", actor, target_user=user, org=org, detail=role)
     return True
 
@@ -322,6 +336,7 @@ def accept(invitation: Invitation | None, user: User) -> Organization:
     invitation.accepted_at = utcnow()
     db.session.add(Membership(organization_id=org.id, user_id=user.id, role=invitation.role))
     sessions.privileges_changed(user)
+    enforcement.joined(user, org)
     audit.record("invitation.accepted", user, target_user=user, org=org, detail=invitation.role)
     return org
 

@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, session, url_for
 from werkzeug.wrappers import Response
 
 from app import audit
+from app.auth import second_step
 from app.auth import web as auth_web
 from app.extensions import db, utcnow
 from app.models import User
@@ -50,6 +51,11 @@ def finish(provider: Provider, said: accounts.Assertion, next_path: str | None) 
         )
         return redirect(url_for("auth.login", login=found.email), 303)
     user: User = found
+    if not said.second_factor and second_step.needed(user):
+        # The provider did not say it checked a second factor (OIDC amr): ours is asked for.
+        second_step.begin(user, target=local_path(next_path))
+        db.session.commit()
+        return redirect(url_for("auth.verify"), 303)
     auth_web.sign_in(user)
     db.session.commit()
     flash(f"Signed in as {user.username} through {provider.name}.", "success")

@@ -99,7 +99,7 @@ def recorded_codes() -> set[str]:
     codes = set()
     for path in APP.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        codes |= set(re.findall(r'audit\.record\(\s*"([a-z_.]+)"', text))
+        codes |= set(re.findall(r'audit\.record\(\s*"([a-z0-9_.]+)"', text))
         codes |= set(re.findall(r'action = "([a-z_]+\.[a-z_.]+)"', text))
     return codes
 
