@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
+from app import create_app, settings
 from app.auth import devices, factors
 from app.auth.passkey_signin import went_backwards
 from app.auth.passkeys import relying_party
@@ -163,3 +163,12 @@ def test_the_origin_is_written_as_browsers_write_it(app):
     assert relying_party("http://LocalHost:80/").origin == "http://localhost"
     assert relying_party("http://localhost:99999/").origin == "http://localhost:99999"
     assert relying_party("http://[::1]:8000/").id == "::1"
+
+
+def test_a_person_who_must_enroll_can_add_a_passkey(client, alice, login_as):
+    settings.set_many({"require_2fa_everyone": True, "factor_grace_days": 0})
+    db.session.commit()
+    login_as(alice)
+    assert client.get("/account/tokens").status_code == 302, "held to the security page"
+    assert add_passkey(client, SoftAuthenticator(), "Phone").status_code == 200
+    assert client.get("/account/tokens").status_code == 200, "the gate is lifted"
