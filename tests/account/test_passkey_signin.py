@@ -160,3 +160,17 @@ def test_the_second_step_with_a_passkey_needs_someone_half_way(client):
     token = client.csrf_token("/login")
     response = client.post("/login/verify/passkey", data={"csrf_token": token, "credential": "{}"})
     assert response.status_code == 303 and response.headers["Location"] == "/login"
+
+
+def test_failures_against_one_account_are_limited_as_passwords_are(
+    client, alice, enrolled, make_user, login_as
+):
+    login_as(make_user("bob"))
+    bobs = SoftAuthenticator()
+    add_passkey(client, bobs, "Bob's")
+    client.submit("/logout", page="/account/sessions")
+    for _ in range(5):  # login_account_per_minute
+        assert passkey_sign_in(client, enrolled, verified=False).status_code == 401
+    assert passkey_sign_in(client, enrolled).status_code == 429
+    assert not signed_in(client)
+    assert passkey_sign_in(client, bobs).status_code == 303, "another account is not held"
