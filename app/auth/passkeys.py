@@ -22,11 +22,13 @@ from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     AuthenticatorTransport,
     PublicKeyCredentialDescriptor,
+    RegistrationCredential,
     ResidentKeyRequirement,
     UserVerificationRequirement,
 )
+from webauthn.registration.verify_registration_response import VerifiedRegistration
 
-from app import audit, mail, settings
+from app import audit, integrity, mail, settings
 from app.account.services import check_current_password
 from app.auth import factors
 from app.errors import DomainError, NotFound
@@ -109,12 +111,9 @@ def _clean_name(user: User, name: str | None) -> str:
     return name or f"Passkey {factors.passkey_count(user) + 1}"
 
 
-def add(
-    user: User, rp: RelyingParty, challenge: bytes | None, credential: str, name: str | None
-) -> tuple[Passkey, list[str]]:
-    """Keep a new passkey; returns it and new recovery codes to show once (none if the person
-    still has unused ones), as when an authenticator app is set up."""
-    label = _clean_name(user, name)
+def _verified(
+    rp: RelyingParty, challenge: bytes | None, credential: str
+) -> tuple[RegistrationCredential, VerifiedRegistration]:
     if challenge is None:
         raise DomainError("That took too long or was sent twice. Add the passkey again.")
     try:
@@ -132,8 +131,18 @@ def add(
             "The passkey could not be added: the authenticator did not confirm it was you "
             "(a PIN, fingerprint or face), or the answer was not valid. Try again."
         ) from None
+    return parsed, verified
+
+
+def add(
+    user: User, rp: RelyingParty, challenge: bytes | None, credential: str, name: str | None
+) -> tuple[Passkey, list[str]]:
+    """Keep a new passkey; returns it and new recovery codes to show once (none if the person
+    still has unused ones), as when an authenticator app is set up."""
+    label = _clean_name(user, name)
+    parsed, verified = _verified(rp, challenge, credential)
     if db.session.scalar(select(Passkey.id).where(Passkey.credential_id == verified.credential_id)):
-        raise DomainError("That passkey is already registered.")
+        raise integrity.taken("uq_passkeys_credential_id")  # the constraint guards a race
     passkey = Passkey(
         user_id=user.id,
         credential_id=verified.credential_id,

@@ -172,3 +172,10 @@ def test_a_person_who_must_enroll_can_add_a_passkey(client, alice, login_as):
     assert client.get("/account/tokens").status_code == 302, "held to the security page"
     assert add_passkey(client, SoftAuthenticator(), "Phone").status_code == 200
     assert client.get("/account/tokens").status_code == 200, "the gate is lifted"
+
+
+def test_a_credential_registered_already_is_refused(client, alice, enrolled, make_user, login_as):
+    login_as(make_user("mallory"))
+    response = add_passkey(client, enrolled, "Alice's, again")
+    assert response.status_code == 422 and "already registered" in response.get_data(as_text=True)
+    assert len(passkeys_of(alice)) == 1
