@@ -174,3 +174,8 @@ def test_failures_against_one_account_are_limited_as_passwords_are(
     assert passkey_sign_in(client, enrolled).status_code == 429
     assert not signed_in(client)
     assert passkey_sign_in(client, bobs).status_code == 303, "another account is not held"
+
+
+def test_a_user_handle_of_another_account_is_refused(client, alice, enrolled):
+    enrolled.user_handle = b"999"
+    refused(passkey_sign_in(client, enrolled), client, "user handle")
