@@ -36,7 +36,8 @@ class Defaults:
     RATELIMIT_KEY_PREFIX = "gatehouse"
     TRUSTED_PROXIES = 0
     PORT = 8000
-    BASE_URL = "http://127.0.0.1:8000"
+    # Unset: DEFAULT_BASE_URL for links in mail, and passkeys follow the request's host.
+    BASE_URL = None
     ADMIN_PASSWORD = None
     AUTH_CONFIG_PATH = None  # the SSO file (app/sso/config.py); unset: instance/auth_config.yml
     MAIL_SERVER = None
@@ -78,6 +79,7 @@ class Defaults:
 # prefixed form wins. The documented names are not JSON-decoded: a password or a price of
 # digits must stay a string, and MAIL_USE_TLS=yes/no keeps meaning what it says.
 PREFIX = "GATEHOUSE"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 TEXT = (
     "SECRET_KEY",
     "DATABASE_URL",
@@ -145,12 +147,21 @@ def load(app: Flask, overrides: dict) -> None:
     _load_environment(app)
     app.config.update(overrides)
     app.config.setdefault("DATABASE_URL", None)
+    _base_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         "sqlite:///" + os.path.join(app.instance_path, "gatehouse.db")
     )
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _base_url(app: Flask) -> None:
+    """BASE_URL_SET tells whether anyone set BASE_URL (environment, instance file or argument):
+    only then do passkeys take their relying-party id from it (SPEC §10). The default is an IP
+    address, which browsers refuse as relying-party id, so without it the request's host is."""
+    app.config["BASE_URL_SET"] = bool(app.config.get("BASE_URL"))
+    app.config["BASE_URL"] = app.config["BASE_URL"] or DEFAULT_BASE_URL
 
 
 def _load_environment(app: Flask) -> None:

@@ -35,6 +35,7 @@ UNIQUE: dict[str, tuple[str | None, str]] = {
         None,
         "That identity is already linked to an account.",
     ),
+    "uq_passkeys_credential_id": (None, "That passkey is already registered."),
 }
 
 UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE

@@ -80,6 +80,14 @@ class World:
             "filename": "css/app.css",
             "idp": "lab-saml",  # tests/browser/walk_world.py's provider file
         }
+        from app.models import Passkey
+
+        passkey = Passkey(
+            user_id=self.users["user"].id, credential_id=b"fuzz", public_key=b"", name="Fuzz key"
+        )
+        db.session.add(passkey)
+        db.session.commit()
+        self.args["passkey_id"] = passkey.id
         try:
             from app.models import Invitation
 
@@ -113,6 +121,12 @@ SPEC_FIELDS = {
     "/orgs/<slug>/delete": ["confirm_slug"],
     "/auth/saml/<idp>/acs": ["SAMLResponse", "RelayState"],
     "/login/sso": ["email"],
+    # Passkeys: the forms are posted by static/js/passkeys.js with the authenticator's answer.
+    "/login/passkey": ["credential"],
+    "/login/verify/passkey": ["credential", "remember_device"],
+    "/account/security/passkeys": ["name", "credential"],
+    "/account/security/passkeys/<int:passkey_id>/rename": ["name"],
+    "/account/security/passkeys/<int:passkey_id>/delete": ["password"],
 }
 FORMS: dict[str, dict[str, str]] = {}  # form action path -> field names and default values
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from app.auth import routes, setup, verify_routes, web  # noqa: E402,F401
+from app.auth import passkey_routes, routes, setup, verify_routes, web  # noqa: E402,F401

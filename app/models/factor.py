@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model, utcnow
 
+PASSKEY_NAME_MAX = 60
+
 
 def _owner() -> Mapped[int]:
     return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -37,7 +39,7 @@ class Passkey(Model):
     credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     sign_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    name: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(PASSKEY_NAME_MAX))
     transports: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
