@@ -48,7 +48,7 @@ def _refused(form: FlaskForm, status: int = 422):
     for errors in form.errors.values():
         for error in errors:
             flash(str(error), "error")
-    return security_routes._page(status)
+    return security_routes.page(status)
 
 
 @bp.post("/security/passkeys/options")
@@ -76,10 +76,10 @@ def passkey_add():
     )
     if not done.ok:
         done.flash()
-        return security_routes._page(done.status)
+        return security_routes.page(done.status)
     passkey, codes = done.value
     flash(f"Passkey “{passkey.name}” added. It signs you in on its own.", "success")
-    return security_routes._page(codes=codes) if codes else _back()
+    return security_routes.page(codes=codes) if codes else _back()
 
 
 @bp.post("/security/passkeys/<int:passkey_id>/rename")
@@ -91,7 +91,7 @@ def passkey_rename(passkey_id: int):
     done = attempt(passkeys.rename, _me(), passkey_id, form.name.data)
     if not done.ok:
         done.flash()
-        return security_routes._page(done.status)
+        return security_routes.page(done.status)
     flash(f"Passkey renamed “{done.value.name}”.", "success")
     return _back()
 
@@ -105,6 +105,6 @@ def passkey_remove(passkey_id: int):
     done = attempt(passkeys.remove, _me(), passkey_id, form.password.data)
     if not done.ok:
         done.flash()
-        return security_routes._page(done.status)
+        return security_routes.page(done.status)
     flash("The passkey is removed.", "success")
     return _back()

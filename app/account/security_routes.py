@@ -38,7 +38,7 @@ def _me():
     return current_user._get_current_object()
 
 
-def _page(status: int = 200, *, codes: list[str] | None = None, **forms):
+def page(status: int = 200, *, codes: list[str] | None = None, **forms):
     user = _me()
     if codes:
         g.no_store = True  # recovery codes exist nowhere else once this page is gone
@@ -63,7 +63,7 @@ def _page(status: int = 200, *, codes: list[str] | None = None, **forms):
 @bp.get("/security")
 @login_required
 def security():
-    return _page()
+    return page()
 
 
 @bp.post("/security/app")
@@ -80,13 +80,13 @@ def begin_app():
 def confirm_app():
     form = ConfirmAppForm()
     if not form.validate_on_submit():
-        return _page(422, confirm_form=form)
+        return page(422, confirm_form=form)
     done = attempt(factors.confirm_app, _me(), form.code.data)
     if not done.ok:
         done.flash(form)
-        return _page(done.status, confirm_form=form)
+        return page(done.status, confirm_form=form)
     flash("Your authenticator app is set up. Sign-in now asks for its code.", "success")
-    return _page(codes=done.value) if done.value else redirect(url_for(".security"), 303)
+    return page(codes=done.value) if done.value else redirect(url_for(".security"), 303)
 
 
 @bp.post("/security/app/remove")
@@ -94,11 +94,11 @@ def confirm_app():
 def remove_app():
     form = PasswordCheckForm()
     if not form.validate_on_submit():
-        return _page(422, remove_form=form)
+        return page(422, remove_form=form)
     done = attempt(factors.remove_app, _me(), form.password.data)
     if not done.ok:
         done.flash(form)
-        return _page(done.status, remove_form=form)
+        return page(done.status, remove_form=form)
     flash("The authenticator app is removed.", "success")
     return redirect(url_for(".security"), 303)
 
@@ -108,13 +108,13 @@ def remove_app():
 def regenerate_codes():
     form = PasswordCheckForm()
     if not form.validate_on_submit():
-        return _page(422, codes_form=form)
+        return page(422, codes_form=form)
     done = attempt(factors.regenerate_codes, _me(), form.password.data)
     if not done.ok:
         done.flash(form)
-        return _page(done.status, codes_form=form)
+        return page(done.status, codes_form=form)
     flash("New recovery codes: the old ones no longer work.", "success")
-    return _page(codes=done.value)
+    return page(codes=done.value)
 
 
 @bp.post("/devices/<int:device_id>/forget")

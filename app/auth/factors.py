@@ -133,7 +133,7 @@ def confirm_app(user: User, code: str) -> list[str]:
         )
     user.totp_confirmed_at = utcnow()
     refresh(user)
-    codes = [] if recovery_left(user) else _new_codes(user)
+    codes = [] if recovery_left(user) else new_codes(user)
     audit.record("factor.app_added", user, target_user=user)
     mail.notify_security_change(user, "An authenticator app was added to your account.")
     return codes
@@ -147,7 +147,7 @@ def remove_app(user: User, password: str) -> None:
     user.totp_confirmed_at = None
     refresh(user)
     if user.second_factor_at is None:
-        _forget_backups(user)
+        forget_backups(user)
     audit.record("factor.app_removed", user, target_user=user)
     mail.notify_security_change(user, "The authenticator app was removed from your account.")
 
@@ -171,7 +171,7 @@ def _code_hash(user: User, code: str) -> str:
     return hashlib.sha256(f"{user.id}:{_normal(code)}".encode()).hexdigest()
 
 
-def _new_codes(user: User) -> list[str]:
+def new_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
     for _ in range(RECOVERY_CODES):
@@ -185,7 +185,7 @@ def regenerate_codes(user: User, password: str) -> list[str]:
     check_current_password(user, password)
     if not has_second_factor(user):
         raise DomainError("Recovery codes come with an authenticator app or a passkey.")
-    codes = _new_codes(user)
+    codes = new_codes(user)
     audit.record("factor.codes_regenerated", user, target_user=user)
     return codes
 
@@ -222,7 +222,7 @@ def use_recovery_code(user: User, code: str) -> bool:
     return True
 
 
-def _forget_backups(user: User) -> None:
+def forget_backups(user: User) -> None:
     """No factor left: recovery codes and remembered devices lose their meaning."""
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(
@@ -241,7 +241,7 @@ def reset(actor: User, user: User) -> int:
     user.totp_secret = None
     user.totp_confirmed_at = None
     db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
-    _forget_backups(user)
+    forget_backups(user)
     user.second_factor_at = None
     ended = sessions.end_all(user, "second factors reset")
     audit.record("admin.factors_reset", actor, target_user=user, detail=f"sessions ended: {ended}")

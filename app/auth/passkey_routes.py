@@ -120,7 +120,7 @@ def passkey_login():
 @limiter.limit(
     throttle.login_account_limit,
     scope="verify-account",
-    key_func=verify_routes._account_key,
+    key_func=verify_routes.pending_account_key,
     deduct_when=throttle.login_failed,
 )
 def verify_passkey():
@@ -132,7 +132,7 @@ def verify_passkey():
     form = PasskeyVerifyForm()
     if not form.validate_on_submit():
         flash("Choose a passkey first.", "error")
-        return verify_routes._page(verify_routes.VerifyForm(formdata=None), pending, 422)
+        return verify_routes.page(verify_routes.VerifyForm(formdata=None), pending, 422)
     challenge = ceremony.take("verify")
     try:
         passkey_signin.second_factor(
@@ -141,6 +141,6 @@ def verify_passkey():
     except PasskeyRefused as exc:
         _refused(exc, "factor.failed")
         flash(exc.message, "error")
-        return verify_routes._page(verify_routes.VerifyForm(formdata=None), pending, 401)
+        return verify_routes.page(verify_routes.VerifyForm(formdata=None), pending, 401)
     second_step.clear()
     return verify_routes.finish(pending, bool(form.remember_device.data))

@@ -155,7 +155,7 @@ def add(
     db.session.flush()
     factors.refresh(user)
     # factors keeps how codes are made; a passkey comes with them as the app does.
-    codes = [] if factors.recovery_left(user) else factors._new_codes(user)
+    codes = [] if factors.recovery_left(user) else factors.new_codes(user)
     audit.record("factor.passkey_added", user, target_user=user, detail=label)
     mail.notify_security_change(user, f"A passkey ({label}) was added to your account.")
     return passkey, codes
@@ -185,6 +185,6 @@ def remove(user: User, passkey_id: int, password: str) -> None:
     db.session.flush()
     factors.refresh(user)
     if user.second_factor_at is None:
-        factors._forget_backups(user)
+        factors.forget_backups(user)
     audit.record("factor.passkey_removed", user, target_user=user, detail=name)
     mail.notify_security_change(user, f"The passkey {name} was removed from your account.")

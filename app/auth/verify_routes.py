@@ -29,7 +29,7 @@ class VerifyForm(FlaskForm):
     remember_device = BooleanField(f"Remember this device for {devices.DAYS} days")
 
 
-def _account_key() -> str:
+def pending_account_key() -> str:
     pending = second_step.pending()
     return f"account:{pending.user.id}" if pending else throttle.ip_key()
 
@@ -49,7 +49,7 @@ def finish(pending: second_step.Pending, remember_device: bool = False) -> Respo
     return response
 
 
-def _page(form: VerifyForm, pending: second_step.Pending, status: int = 200):
+def page(form: VerifyForm, pending: second_step.Pending, status: int = 200):
     user = pending.user
     page = render_template(
         "auth/verify.html",
@@ -77,7 +77,7 @@ def _proved(pending: second_step.Pending, form: VerifyForm) -> bool:
     throttle.login_account_limit,
     methods=["POST"],
     scope="verify-account",
-    key_func=_account_key,
+    key_func=pending_account_key,
     deduct_when=throttle.login_failed,
 )
 def verify():
@@ -87,10 +87,10 @@ def verify():
         return redirect(url_for("auth.login"))
     form = VerifyForm()
     if not form.validate_on_submit():
-        return _page(form, pending, 422 if form.is_submitted() else 200)
+        return page(form, pending, 422 if form.is_submitted() else 200)
     if not (form.code.data or form.recovery_code.data):
         form.code.errors.append("Type the code your app shows, or one of your recovery codes.")
-        return _page(form, pending, 422)
+        return page(form, pending, 422)
     if _proved(pending, form):
         second_step.clear()
         return finish(pending, form.remember_device.data)
@@ -100,4 +100,4 @@ def verify():
     db.session.commit()
     field = form.code if form.code.data else form.recovery_code
     field.errors.append(f"That {which} is not right, or was used already.")
-    return _page(form, pending, 401)
+    return page(form, pending, 401)
