@@ -29,7 +29,7 @@ QUERIES = [
     '/Users?filter=emails.value eq "{email}"',
     '/Users?filter=externalId eq "nobody"',
     '/Users?filter=userName sw "{prefix}"&count=100',
-    '/Users?filter=active eq false&count=100',
+    "/Users?filter=active eq false&count=100",
     '/Users?filter=displayName co "zzz"&count=10',
 ]
 

@@ -6,10 +6,11 @@ Revises: 0012
 users.totp_secret is the authenticator app's RFC 6238 key (base32), set at enrollment and
 confirmed by a code (totp_confirmed_at); totp_last_step is the last accepted time step, so a
 code is never accepted twice. users.second_factor_at is set while the person has any second
-factor (app or passkey), so a page knows without a query; users.factor_deadline is when a person
-required to use a second factor must have enrolled (the grace period). organizations.require_2fa: the owner requires one
-of every member. recovery_codes keeps only SHA-256 hashes; passkeys the WebAuthn credential id,
-its public key and signature counter; remembered_devices the hash of a cookie's secret.
+factor (app or passkey), so a page knows without a query; users.factor_deadline is when a
+person required to use a second factor must have enrolled (the grace period).
+organizations.require_2fa: the owner requires one of every member. recovery_codes keeps only
+SHA-256 hashes; passkeys the WebAuthn credential id, its public key and signature counter;
+remembered_devices the hash of a cookie's secret.
 """
 
 import sqlalchemy as sa
