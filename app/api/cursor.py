@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from app.api.common import BadRequest
@@ -30,3 +31,13 @@ def decode(cursor: str, sort: str) -> tuple[Any, int]:
     if value is not None and not isinstance(value, str):
         raise BadRequest("This cursor is not one the API gave out.", field="cursor")
     return value, row_id
+
+
+def decode_time(cursor: str, sort: str) -> tuple[datetime, int]:
+    """`decode` for a time-ordered sort: the time in UTC. A hand-made time that is not one, or
+    one past the calendar's end once in UTC (9999-12-31T23:59-14:00), is the caller's mistake."""
+    value, row_id = decode(cursor, sort)
+    try:
+        return datetime.fromisoformat(value or "").astimezone(UTC), row_id
+    except (ValueError, OverflowError):
+        raise BadRequest("This cursor is not one the API gave out.", field="cursor") from None

@@ -8,8 +8,6 @@ its workspace itself: `org` is an organization's slug, or null for the personal 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import url_for
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
@@ -17,7 +15,7 @@ from sqlalchemy import ColumnElement, select, tuple_
 
 from app.api import bearer, cursor, schemas
 from app.api.blueprints import blueprint
-from app.api.common import BadRequest, checked, run
+from app.api.common import checked, run
 from app.api.orgs import org_for
 from app.extensions import db
 from app.models import Organization, Project, Role
@@ -110,11 +108,7 @@ def _where(caller: bearer.Caller, slug: str | None) -> tuple[ColumnElement[bool]
 
 
 def _after(after: str) -> ColumnElement[bool]:
-    value, last_id = cursor.decode(after, SORT)
-    try:
-        created = datetime.fromisoformat(value or "")
-    except ValueError:
-        raise BadRequest("This cursor is not one the API gave out.", field="cursor") from None
+    created, last_id = cursor.decode_time(after, SORT)
     return tuple_(Project.created_at, Project.id) < (created, last_id)
 
 

@@ -6,8 +6,6 @@ own form has checked the request's attributes, so the rules and the audit log ar
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import url_for
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
@@ -19,7 +17,7 @@ from app.admin import services as admin
 from app.admin.forms import EditUserForm, NewUserForm
 from app.api import bearer, cursor, schemas
 from app.api.blueprints import blueprint
-from app.api.common import BadRequest, checked, run
+from app.api.common import checked, run
 from app.extensions import db
 from app.forms import CONTROL
 from app.models import User
@@ -75,18 +73,13 @@ def _page(q: str, sort: str, after: str | None, limit: int) -> tuple[list[User],
     query = select(User)
     if q:
         query = query.where(queries.user_search(q))
-    if after is not None:
-        value, last_id = cursor.decode(after, sort)
-        if by_name:
-            query = query.where(key < value if descending else key > value)
-        else:
-            try:
-                bound = tuple_(key, User.id), (datetime.fromisoformat(value or ""), last_id)
-            except ValueError:
-                bound = None
-            if bound is None:
-                raise BadRequest("This cursor is not one the API gave out.", field="cursor")
-            query = query.where(bound[0] < bound[1] if descending else bound[0] > bound[1])
+    if after is not None and by_name:
+        value, _ = cursor.decode(after, sort)
+        query = query.where(key < value if descending else key > value)
+    elif after is not None:
+        row = tuple_(key, User.id)
+        bound = cursor.decode_time(after, sort)
+        query = query.where(row < bound if descending else row > bound)
     order: list = [key.desc() if descending else key.asc()]
     if not by_name:
         order.append(User.id.desc() if descending else User.id.asc())

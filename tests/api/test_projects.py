@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.api import cursor
 from app.extensions import db, utcnow
 from app.models import Organization, Project, ProjectAssignee, User
 from tests.api.support import accounts, by_token, crowd, problem, refused_for_scope
@@ -105,6 +106,8 @@ def test_pages_follow_the_cursor_without_gaps_or_repeats(team, make_token, api):
         args["cursor"] = body["next_cursor"]
     assert seen == [["P0", "P1"], ["P2", "P3"], ["P4"]]
     problem(api("GET", URL, token, query_string={"cursor": "nonsense"}), 400)
+    past_the_end = cursor.encode("created", "9999-12-31T23:59:59-14:00", 1)
+    problem(api("GET", URL, token, query_string={"cursor": past_the_end}), 400)
 
 
 def test_reading_and_writing_need_their_scopes(team, work, make_token, api):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.api import cursor
 from app.extensions import db
 from app.models import ApiToken, AuditEvent, User, UserSession
 from tests.concurrency import at_once
@@ -224,6 +225,13 @@ def test_search_and_bad_cursors(api, root, make_user, make_token):
         answer = api("GET", "/api/v1/users", token, query_string={"cursor": bad})
         assert answer.status_code == 400, bad
         assert answer.get_json()["field"] == "cursor"
+    # Hand-made times: not a time, and one past the calendar's end once in UTC.
+    for when in ("yesterday", "9999-12-31T23:59:59-14:00"):
+        made = cursor.encode("created", when, 1)
+        answer = api(
+            "GET", "/api/v1/users", token, query_string={"cursor": made, "sort": "created"}
+        )
+        assert answer.status_code == 400 and answer.get_json()["field"] == "cursor", when
     first = api("GET", "/api/v1/users", token, query_string={"limit": 1}).get_json()
     query = {"cursor": first["next_cursor"], "sort": "-created"}
     answer = api("GET", "/api/v1/users", token, query_string=query)
